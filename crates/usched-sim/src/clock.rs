@@ -1,0 +1,108 @@
+//! The simulated clock.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use usched::{Clock, Instant, Wakeup};
+
+/// Simulated board time, in microseconds.
+///
+/// It moves only when told: [`SimClock::advance`] (a task "doing work" for a while), or when the
+/// scheduler idles: then it jumps to the next deadline at once. With no deadline at all it parks
+/// the thread until a waker from another thread fires. When pollers keep the scheduler passing
+/// with nothing due, each idle pass moves time on by [`SimClock::step`] (default 100 µs).
+///
+/// ```
+/// use std::time::Duration;
+/// use usched::Clock;
+/// use usched_sim::SimClock;
+/// static CLOCK: SimClock = SimClock::new();
+/// CLOCK.advance(Duration::from_millis(5));
+/// assert_eq!(CLOCK.now().as_micros(), 5_000);
+/// ```
+#[derive(Debug)]
+pub struct SimClock {
+    now: AtomicU64,
+    step: AtomicU64,
+}
+
+impl Default for SimClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SimClock {
+    /// A clock at time zero.
+    ///
+    /// ```
+    /// let c = usched_sim::SimClock::new();
+    /// assert_eq!(c.now().as_micros(), 0);
+    /// ```
+    pub const fn new() -> Self {
+        SimClock { now: AtomicU64::new(0), step: AtomicU64::new(100) }
+    }
+
+    /// The current simulated time.
+    ///
+    /// ```
+    /// assert_eq!(usched_sim::SimClock::new().now(), usched::Instant::ZERO);
+    /// ```
+    pub fn now(&self) -> Instant {
+        Instant::from_micros(self.now.load(Ordering::Relaxed))
+    }
+
+    /// Moves time forward by `d`: what a task does to model work that takes that long
+    /// (the original demos' `pyb.delay`).
+    ///
+    /// ```
+    /// let c = usched_sim::SimClock::new();
+    /// c.advance(std::time::Duration::from_micros(3));
+    /// assert_eq!(c.now().as_micros(), 3);
+    /// ```
+    pub fn advance(&self, d: Duration) {
+        let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        let _ = self.now.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some(t.saturating_add(us)));
+    }
+
+    /// Sets how far time moves on an idle pass with nothing due (pollers waiting).
+    ///
+    /// ```
+    /// let c = usched_sim::SimClock::new();
+    /// c.set_step(std::time::Duration::from_millis(1));
+    /// ```
+    pub fn set_step(&self, d: Duration) {
+        let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1);
+        self.step.store(us, Ordering::Relaxed);
+    }
+
+    /// The idle step (see [`set_step`](Self::set_step)).
+    ///
+    /// ```
+    /// assert_eq!(usched_sim::SimClock::new().step().as_micros(), 100);
+    /// ```
+    pub fn step(&self) -> Duration {
+        Duration::from_micros(self.step.load(Ordering::Relaxed))
+    }
+
+    fn jump_to(&self, t: u64) {
+        self.now.fetch_max(t, Ordering::Relaxed);
+    }
+}
+
+impl Clock for SimClock {
+    fn now(&self) -> Instant {
+        SimClock::now(self)
+    }
+
+    fn idle(&self, until: Option<Instant>, wake: &Wakeup) {
+        if wake.pending() {
+            return;
+        }
+        match until {
+            Some(t) if t > self.now() => self.jump_to(t.as_micros()),
+            Some(_) => self.advance(self.step()),
+            None => std::thread::park(),
+        }
+    }
+}

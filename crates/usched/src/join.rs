@@ -1,0 +1,46 @@
+//! Waiting for another task to end: the original's `yield from subthread()`, across tasks.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::sched::Sched;
+use crate::task::{Status, TaskId};
+
+/// The future returned by [`Sched::join`]: resolves when the task has finished or been stopped.
+///
+/// ```
+/// use usched::{sleep, Sched, Status};
+/// use usched_sim::SimClock;
+/// use core::time::Duration;
+/// static CLOCK: SimClock = SimClock::new();
+/// let s: &'static Sched<2, 256> = Box::leak(Box::new(Sched::new()));
+/// let worker = s.spawn(async { sleep(Duration::from_millis(5)).await; }).unwrap();
+/// s.spawn(async move {
+///     s.join(worker).await;
+///     assert_eq!(s.status(worker), Status::Finished);
+///     assert_eq!(CLOCK.now().as_micros(), 5_000);
+/// }).unwrap();
+/// s.run(&CLOCK);
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Join<const N: usize, const SLOT: usize> {
+    pub(crate) sched: &'static Sched<N, SLOT>,
+    pub(crate) id: TaskId,
+}
+
+impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.sched.status(self.id) == Status::Finished {
+            return Poll::Ready(());
+        }
+        match crate::wait::current(cx) {
+            Some(t) if !t.sampling() => t.core().joining.set(true),
+            Some(_) => {}
+            None => cx.waker().wake_by_ref(),
+        }
+        Poll::Pending
+    }
+}

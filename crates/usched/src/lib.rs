@@ -1,0 +1,105 @@
+//! # usched: a cooperative scheduler for microcontrollers
+//!
+//! A re-imagining of Peter Hinch's MicroPython `usched` in `no_std`, allocation-free Rust. Tasks are
+//! `async` blocks and functions kept in fixed slots; each `.await` on one of the waits below is
+//! the original's `yield`, and like the original it tells the task why it resumed:
+//!
+//! | original                      | here                                             |
+//! |-------------------------------|--------------------------------------------------|
+//! | `yield`                       | [`yield_now()`]`.await`                          |
+//! | `r = yield 0.2`; `r[2]`       | `let late = `[`sleep`]`(Duration::from_millis(200)).await` |
+//! | `yield from wait(2000)`       | the same [`sleep`]: 64-bit µs time, no 536 s ceiling |
+//! | `yield wf()` (Poller)         | [`Poller::wait`] → [`PollResult`]                |
+//! | `yield pinblock()`            | [`IrqLine::wait`] → [`IrqResult`]                |
+//! | `Timeout` object              | [`timeout`], [`Deadline`]                        |
+//! | `add_thread(gen)` → pid       | [`Sched::spawn`] → `Result<`[`TaskId`]`, `[`SpawnError`]`>` |
+//! | `pause/resume/stop/status`    | [`Sched::pause`], [`Sched::resume`], [`Sched::stop`], [`Sched::status`] |
+//! | `stop()`                      | [`Sched::stop_all`]                              |
+//! | `yield from subthread()`      | `subtask().await`, or [`Sched::join`]            |
+//! | `instrument.py`               | [`Sched::task_stats`]                            |
+//!
+//! ```
+//! use core::time::Duration;
+//! use usched::{sleep, Sched};
+//! use usched_sim::SimClock;
+//!
+//! static CLOCK: SimClock = SimClock::new(); // simulated time: runs instantly, exactly
+//! let sched: &'static Sched<5, 256> = Box::leak(Box::new(Sched::new()));
+//!
+//! async fn toggle(led: usize, period: Duration) {
+//!     loop {
+//!         sleep(period).await;
+//!         println!("LED {led} toggles at {} us", CLOCK.now().as_micros());
+//!     }
+//! }
+//! for x in 0..4 {
+//!     sched.spawn(toggle(x, Duration::from_millis(200 + 500 * x as u64))).unwrap();
+//! }
+//! sched.spawn(async move {
+//!     sleep(Duration::from_secs(10)).await; // commit suicide after 10 s
+//!     sched.stop_all();
+//! }).unwrap();
+//! sched.run(&CLOCK);
+//! assert_eq!(CLOCK.now().as_micros(), 10_000_000);
+//! ```
+//!
+//! ## Which task runs next
+//!
+//! Highest first: interrupt waiters with pending signals (more signals first), pollers with an event
+//! (larger value first), expired deadlines (most overdue first), then round-robin tasks in strict
+//! FIFO order. Ties go to the task spawned earlier. Higher classes can run many times in a row, so a
+//! poller that is always ready, or a zero sleep in a loop, starves round-robin tasks: add a
+//! [`yield_now`] to such loops. When nothing is ready and no poller waits, the scheduler asks its
+//! [`Clock`] to sleep until the next deadline; wakers and interrupt lines end that sleep early.
+//!
+//! ## Dependencies, and why
+//!
+//! - `critical-section`: the one portable way to guard the waker an interrupt line keeps, in
+//!   interrupt handlers on a chip and across threads on a host.
+//! - `portable-atomic`: atomic read-modify-write on chips without it (Cortex-M0, `thumbv6m`), so
+//!   wakes from interrupt handlers work there too; on other targets it is the plain core atomic.
+//!
+//! ## Features
+//!
+//! - `stats` (default): per-task statistics ([`Sched::task_stats`]).
+//! - `std`: [`StdClock`], and waking a scheduler parked on a host thread from other threads.
+//!
+//! ## Safety
+//!
+//! All `unsafe` code lives in one private module (`raw`: type-erased task slots and the waker),
+//! each block with its argument; the rest of the crate denies `unsafe`.
+#![no_std]
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+mod irq;
+mod join;
+mod poller;
+mod raw;
+mod sched;
+mod signal;
+mod sleep;
+mod state;
+mod stats;
+mod task;
+mod time;
+mod timeout;
+mod wait;
+mod yield_now;
+
+pub use irq::{IrqLine, IrqResult, IrqWait};
+pub use join::Join;
+pub use poller::{PollResult, PollWait, Poller};
+pub use sched::Sched;
+pub use signal::{Signal, SignalWait};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use stats::{SchedStats, TaskStats};
+pub use task::{RunEnd, SpawnError, Status, TaskError, TaskId};
+#[cfg(feature = "std")]
+pub use time::StdClock;
+pub use time::{Clock, Instant, Wakeup};
+pub use timeout::{timeout, timeout_at, Deadline, Elapsed};
+pub use yield_now::{yield_now, YieldNow};

@@ -1,0 +1,915 @@
+//! The scheduler: task slots, the run loop, and task control.
+//!
+//! # How a pass picks the next task
+//!
+//! Every pass (one scheduling decision) looks at four classes, highest first, each kept in its own
+//! structure so that a pass never sorts or scans every task:
+//!
+//! 1. interrupt waiters with a count `n > 0`, larger `n` first, and
+//! 2. pollers whose callback returned `Some(v)`, larger `v` first. Both live in the *sampled list*:
+//!    each pass polls those tasks in "sample" mode, which runs the poller callback or reads the
+//!    interrupt count and offers a key, without letting the task run on;
+//! 3. expired deadlines, most overdue first: a binary min-heap of slot indices keyed by deadline;
+//! 4. round-robin: a FIFO ring of slot indices, strictly first come first served.
+//!
+//! Ties go to the task spawned earlier. Nothing ready: if no poller waits, the clock is asked to
+//! sleep until the next deadline (or until a waker fires); with pollers the passes go on, every
+//! `poll_interval`.
+//!
+//! # The cost of a switch
+//!
+//! A task taken from the ring whose state byte is exactly `QUEUED` is polled straight away; a task
+//! that yielded (state exactly `RUNNING | Y`) goes straight back on the ring. `yield_now` sets that
+//! bit through the task's own waker instead of waking, so a round-robin switch touches no atomic
+//! and no waker. Everything rarer (pauses, deadlines, pollers, stops) is on cold paths.
+
+use core::cell::Cell;
+use core::cmp::{min, Reverse};
+use core::future::Future;
+use core::mem::size_of;
+use core::task::{Context, Poll};
+use core::time::Duration;
+
+use crate::join::Join;
+use crate::raw::{Core, Header, Storage, HEADERS_OFFSET, MODE_RUN, MODE_SAMPLE};
+use crate::state::*;
+use crate::stats::SchedStats;
+#[cfg(feature = "stats")]
+use crate::stats::TaskStats;
+use crate::task::{RunEnd, SpawnError, Status, TaskError, TaskId};
+use crate::time::{micros, Clock, Instant, Wakeup};
+
+const NONE: u16 = u16::MAX;
+
+/// What sampling and the deadline heap found for this pass.
+enum Urgent {
+    /// Run this slot now.
+    Run(usize),
+    /// A sampled task already ran (it got past its wait during sampling).
+    Ran,
+    /// Nothing above round-robin is ready.
+    None,
+}
+
+/// A cooperative scheduler with `N` task slots of `SLOT` bytes each.
+///
+/// Everything is inside this value: no heap, no statics. It must live for `'static` (wakers may
+/// outlive any stack frame), so put it in a `static_cell::StaticCell` on a board, or leak a box on a host.
+///
+/// ```
+/// use core::time::Duration;
+/// use usched::{sleep, yield_now, Sched};
+/// use usched_sim::SimClock;
+///
+/// static CLOCK: SimClock = SimClock::new();
+/// let sched: &'static Sched<4, 256> = Box::leak(Box::new(Sched::new()));
+///
+/// async fn toggle(name: &'static str, period: Duration) {
+///     for _ in 0..3 {
+///         let late = sleep(period).await; // the original's `yield 0.2`, and how late it woke
+///         println!("{name} at {:?}, late by {late:?}", CLOCK.now());
+///     }
+/// }
+/// sched.spawn(toggle("red", Duration::from_millis(200))).unwrap();
+/// sched.spawn(toggle("green", Duration::from_millis(700))).unwrap();
+/// sched.spawn(async { yield_now().await }).unwrap();
+/// sched.run(&CLOCK);
+/// assert_eq!(CLOCK.now().as_micros(), 2_100_000);
+/// ```
+#[repr(C)]
+pub struct Sched<const N: usize, const SLOT: usize> {
+    core: Core,
+    headers: [Header; N],
+    ring: [Cell<u16>; N],
+    /// The deadline heap in `[0, heap_len)`; the free-slot stack in `[N - free_len, N)`.
+    /// They never overlap: a free slot has no deadline.
+    heap: [Cell<u16>; N],
+    heap_pos: [Cell<u16>; N],
+    sampled: [Cell<u16>; N],
+    seq: [Cell<u32>; N],
+    heap_len: Cell<usize>,
+    free_len: Cell<usize>,
+    sampled_len: Cell<usize>,
+    pollers: Cell<usize>,
+    joiners: Cell<usize>,
+    live: Cell<usize>,
+    paused: Cell<usize>,
+    next_seq: Cell<u32>,
+    inited: Cell<bool>,
+    running: Cell<bool>,
+    stop: Cell<bool>,
+    poll_interval_us: Cell<u64>,
+    idle_hook: Cell<Option<&'static dyn Fn()>>,
+    passes: Cell<u64>,
+    idle_us: Cell<u64>,
+    storage: [Storage<SLOT>; N],
+}
+
+impl<const N: usize, const SLOT: usize> Default for Sched<N, SLOT> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
+    /// An empty scheduler. `const`, so it can initialise a static.
+    ///
+    /// ```
+    /// let s: &'static usched::Sched<8, 512> = Box::leak(Box::new(usched::Sched::new()));
+    /// assert_eq!(s.free_slots(), 8);
+    /// ```
+    pub const fn new() -> Self {
+        const {
+            assert!(N > 0 && N < NONE as usize, "a scheduler has 1 to 65534 task slots");
+            assert!(core::mem::offset_of!(Self, headers) == HEADERS_OFFSET);
+        }
+        Sched {
+            core: Core::new(N),
+            headers: [const { Header::EMPTY }; N],
+            ring: [const { Cell::new(0) }; N],
+            heap: [const { Cell::new(0) }; N],
+            heap_pos: [const { Cell::new(NONE) }; N],
+            sampled: [const { Cell::new(0) }; N],
+            seq: [const { Cell::new(0) }; N],
+            heap_len: Cell::new(0),
+            free_len: Cell::new(0),
+            sampled_len: Cell::new(0),
+            pollers: Cell::new(0),
+            joiners: Cell::new(0),
+            live: Cell::new(0),
+            paused: Cell::new(0),
+            next_seq: Cell::new(0),
+            inited: Cell::new(false),
+            running: Cell::new(false),
+            stop: Cell::new(false),
+            poll_interval_us: Cell::new(0),
+            idle_hook: Cell::new(None),
+            passes: Cell::new(0),
+            idle_us: Cell::new(0),
+            storage: [const { Storage::EMPTY }; N],
+        }
+    }
+
+    fn init(&'static self) {
+        if self.inited.get() {
+            return;
+        }
+        self.inited.set(true);
+        for (i, h) in self.headers.iter().enumerate() {
+            h.idx.set(i as u16);
+        }
+        // Lowest slot on top of the free stack.
+        for i in (0..N).rev() {
+            self.free_push(i as u16);
+        }
+        self.core.headers.set(&self.headers);
+        self.core.ring.set(&self.ring);
+    }
+
+    // ----- spawning -----------------------------------------------------------------------
+
+    /// Adds a task. It does not run here: it joins the back of the round-robin queue, so tasks
+    /// get their first poll in spawn order. Works before [`run`](Self::run) and from inside tasks.
+    ///
+    /// A future larger than `SLOT` bytes (or aligned to more than 8) does not compile:
+    ///
+    /// ```compile_fail
+    /// let s: &'static usched::Sched<2, 16> = Box::leak(Box::new(usched::Sched::new()));
+    /// let big = [0u8; 64];
+    /// s.spawn(async move { let _ = big; }); // error: future too large for its slot
+    /// ```
+    ///
+    /// A full pool is an error, and nothing changes:
+    ///
+    /// ```
+    /// use usched::{Sched, SpawnError};
+    /// let s: &'static Sched<2, 64> = Box::leak(Box::new(Sched::new()));
+    /// let a = s.spawn(async {}).unwrap();
+    /// let b = s.spawn(async {}).unwrap();
+    /// assert_eq!(s.spawn(async {}), Err(SpawnError::Full));
+    /// assert_ne!(a, b);
+    /// ```
+    pub fn spawn<F>(&'static self, fut: F) -> Result<TaskId, SpawnError>
+    where
+        F: Future<Output = ()> + 'static,
+    {
+        const {
+            assert!(size_of::<F>() <= SLOT, "future too large for its slot: raise SLOT");
+            assert!(core::mem::align_of::<F>() <= 8, "future aligned to more than 8 bytes");
+        }
+        self.init();
+        let idx = self.free_pop().ok_or(SpawnError::Full)?;
+        let slot = usize::from(idx);
+        let h = &self.headers[slot];
+        h.poll.set(Some(self.storage[slot].put(fut)));
+        h.state.set(QUEUED);
+        #[cfg(feature = "stats")]
+        h.stats.reset();
+        self.seq[slot].set(self.next_seq.get());
+        self.next_seq.set(self.next_seq.get().wrapping_add(1));
+        self.live.set(self.live.get() + 1);
+        self.core.ring_push(idx);
+        Ok(TaskId { idx, gen: h.gen.get() })
+    }
+
+    /// Slots free for [`spawn`](Self::spawn).
+    ///
+    /// ```
+    /// let s: &'static usched::Sched<3, 64> = Box::leak(Box::new(usched::Sched::new()));
+    /// s.spawn(async {}).unwrap();
+    /// assert_eq!(s.free_slots(), 2);
+    /// ```
+    pub fn free_slots(&'static self) -> usize {
+        self.init();
+        self.free_len.get()
+    }
+
+    fn free_pop(&self) -> Option<u16> {
+        let len = self.free_len.get();
+        let idx = self.heap.get(N.checked_sub(len)?)?.get();
+        self.free_len.set(len - 1);
+        Some(idx)
+    }
+
+    fn free_push(&self, idx: u16) {
+        let len = self.free_len.get() + 1;
+        if let Some(c) = N.checked_sub(len).and_then(|at| self.heap.get(at)) {
+            c.set(idx);
+            self.free_len.set(len);
+        }
+    }
+
+    // ----- running ------------------------------------------------------------------------
+
+    /// Runs tasks until every task has finished, [`stop_all`](Self::stop_all) is called, or every
+    /// remaining task is paused. Before it returns, every task still alive (paused ones too) is
+    /// dropped in spawn order, so its destructors run.
+    ///
+    /// ```
+    /// use usched::{RunEnd, Sched};
+    /// use usched_sim::SimClock;
+    /// static CLOCK: SimClock = SimClock::new();
+    /// let s: &'static Sched<2, 64> = Box::leak(Box::new(Sched::new()));
+    /// s.spawn(async move { s.stop_all() }).unwrap();
+    /// s.spawn(core::future::pending()).unwrap(); // would wait for ever
+    /// assert_eq!(s.run(&CLOCK), RunEnd::Stopped);
+    /// assert_eq!(s.free_slots(), 2);
+    /// ```
+    pub fn run<C: Clock>(&'static self, clock: &'static C) -> RunEnd {
+        self.init();
+        if self.running.get() {
+            return RunEnd::AlreadyRunning;
+        }
+        self.running.set(true);
+        self.stop.set(false);
+        self.core.enter(clock);
+        let end = loop {
+            if self.stop.get() {
+                break RunEnd::Stopped;
+            }
+            self.passes.set(self.passes.get() + 1);
+            if self.core.wake_pending() {
+                self.drain_wakes();
+            }
+            if (self.sampled_len.get() | self.heap_len.get()) != 0 {
+                match self.pick_urgent(clock) {
+                    Urgent::Run(idx) => {
+                        self.run_picked(idx, clock);
+                        continue;
+                    }
+                    Urgent::Ran => continue,
+                    Urgent::None => {}
+                }
+            }
+            if let Some(idx) = self.core.ring_pop() {
+                let idx = usize::from(idx);
+                match self.headers.get(idx) {
+                    Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock),
+                    _ => self.dequeued_cold(idx, clock),
+                }
+                continue;
+            }
+            if self.live.get() == 0 {
+                break RunEnd::Finished;
+            }
+            if self.live.get() == self.paused.get() {
+                break RunEnd::AllPaused;
+            }
+            self.idle(clock);
+        };
+        self.shutdown();
+        self.running.set(false);
+        end
+    }
+
+    /// The pointer a waker carries: derived from the whole scheduler, so the core is reachable.
+    fn header_ptr(&'static self, idx: usize) -> *const Header {
+        (self as *const Self)
+            .cast::<u8>()
+            .wrapping_add(HEADERS_OFFSET + idx * size_of::<Header>())
+            .cast()
+    }
+
+    fn poll_raw<C: Clock>(&'static self, idx: usize, clock: &C) -> Poll<()> {
+        let Some(h) = self.headers.get(idx) else {
+            return Poll::Ready(());
+        };
+        let Some(f) = h.poll.get() else {
+            return Poll::Ready(());
+        };
+        self.core.current.set(idx as u16);
+        let waker = Core::local_waker(self.header_ptr(idx));
+        let mut cx = Context::from_waker(&waker);
+        #[cfg(feature = "stats")]
+        let t0 = clock.now();
+        let r = self.storage[idx].call(f, Some(&mut cx));
+        #[cfg(feature = "stats")]
+        h.stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
+        #[cfg(not(feature = "stats"))]
+        let _ = clock;
+        r
+    }
+
+    /// The hot path: poll a task whose registrations are clear, and requeue it if it yielded.
+    #[inline]
+    fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C) {
+        let h = &self.headers[idx];
+        h.state.set(RUNNING);
+        let r = self.poll_raw(idx, clock);
+        let s = h.state.get();
+        if s == RUNNING | Y && r.is_pending() {
+            h.state.set(QUEUED);
+            self.core.ring_push(idx as u16);
+        } else {
+            self.after_poll(idx, r, s);
+        }
+    }
+
+    /// A ring entry whose state is not plain `QUEUED`.
+    #[cold]
+    fn dequeued_cold<C: Clock>(&'static self, idx: usize, clock: &C) {
+        let Some(h) = self.headers.get(idx) else { return };
+        let s = h.state.get();
+        if s & KIND != QUEUED {
+            return; // stale entry (should not happen: stop removes entries)
+        }
+        if s & PAUSED != 0 {
+            h.state.set((s & !KIND) | READY_PAUSED);
+            return;
+        }
+        self.clear_registrations(idx);
+        self.poll_task(idx, clock);
+    }
+
+    /// Runs a task picked from the sampled list or the deadline heap.
+    #[cold]
+    fn run_picked<C: Clock>(&'static self, idx: usize, clock: &C) {
+        let h = &self.headers[idx];
+        if h.state.get() & KIND == QUEUED {
+            self.core.ring_remove(idx as u16);
+        }
+        self.clear_registrations(idx);
+        self.poll_task(idx, clock);
+    }
+
+    /// Processes the result of a poll other than a plain yield.
+    #[cold]
+    fn after_poll(&'static self, idx: usize, r: Poll<()>, s: u8) {
+        let joining = self.core.joining.replace(false);
+        let req = self.core.req_deadline.replace(u64::MAX);
+        if r.is_ready() || s & KIND == DROPPING {
+            self.finish(idx);
+            return;
+        }
+        let h = &self.headers[idx];
+        let paused = s & PAUSED;
+        let mut bits = s & (P | I);
+        if s & T != 0 {
+            self.heap_insert(idx, req);
+            bits |= T;
+        }
+        let kind = if s & Y != 0 {
+            if paused != 0 {
+                READY_PAUSED
+            } else {
+                self.core.ring_push(idx as u16);
+                QUEUED
+            }
+        } else if joining {
+            self.joiners.set(self.joiners.get() + 1);
+            JOINING
+        } else {
+            WAITING
+        };
+        h.state.set(kind | bits | paused);
+        if bits & (P | I) != 0 && paused == 0 {
+            self.sampled_add(idx, bits & P != 0);
+        }
+    }
+
+    /// Drops a task's future (its destructors run) and frees its slot. Registrations must be clear.
+    fn finish(&'static self, idx: usize) {
+        let h = &self.headers[idx];
+        let was_paused = h.state.get() & PAUSED != 0;
+        // Marked first, so calls made by its destructors see it as finished.
+        h.state.set(DROPPING);
+        if let Some(f) = h.poll.take() {
+            let _ = self.storage[idx].call(f, None);
+        }
+        h.state.set(EMPTY);
+        let gen = h.gen.get().wrapping_add(1);
+        h.gen.set(gen);
+        if gen != u32::MAX {
+            self.free_push(idx as u16);
+        } // else: generation used up; the slot retires so no id can ever repeat.
+        self.live.set(self.live.get() - 1);
+        if was_paused {
+            self.paused.set(self.paused.get() - 1);
+        }
+        if self.joiners.get() != 0 {
+            self.joiners.set(0);
+            for h in &self.headers {
+                if h.state.get() & KIND == JOINING {
+                    crate::state::wake(&self.core, h);
+                }
+            }
+        }
+    }
+
+    /// Removes a task from the deadline heap and the sampled list (not the ring).
+    fn clear_registrations(&self, idx: usize) {
+        let h = &self.headers[idx];
+        let s = h.state.get();
+        if s & REG == 0 {
+            return;
+        }
+        if s & T != 0 {
+            self.heap_remove(idx);
+        }
+        if s & (P | I) != 0 {
+            self.sampled_remove(idx);
+        }
+        h.state.set(s & !REG);
+    }
+
+    fn drain_wakes(&self) {
+        self.core.nudged.store(false, portable_atomic::Ordering::Relaxed);
+        let groups = self.core.woken.swap(0, portable_atomic::Ordering::Acquire);
+        let shift = self.core.group_shift;
+        let mut bits = groups;
+        while bits != 0 {
+            let g = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let lo = g << shift;
+            let hi = min(N, (g + 1) << shift);
+            for h in self.headers.get(lo..hi).unwrap_or(&[]) {
+                if h.wake.load(portable_atomic::Ordering::Relaxed) != 0
+                    && h.wake.swap(0, portable_atomic::Ordering::Acquire) != 0
+                {
+                    crate::state::wake(&self.core, h);
+                }
+            }
+        }
+    }
+
+    /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
+    fn pick_urgent<C: Clock>(&'static self, clock: &C) -> Urgent {
+        if self.sampled_len.get() != 0 {
+            match self.sample_all(clock) {
+                Urgent::None => {}
+                other => return other,
+            }
+        }
+        if self.heap_len.get() != 0 {
+            let top = usize::from(self.heap[0].get());
+            if self.headers[top].deadline.get() <= clock.now().as_micros() {
+                self.heap_remove(top);
+                let h = &self.headers[top];
+                let s = h.state.get() & !T;
+                if s & PAUSED != 0 {
+                    // Keep the deadline; resume re-arms it, so it fires with its full lateness.
+                    let kind = if s & KIND == WAITING { DUE_PAUSED } else { s & KIND };
+                    h.state.set((s & !KIND) | kind);
+                    return Urgent::None;
+                }
+                h.state.set(s);
+                return Urgent::Run(top);
+            }
+        }
+        Urgent::None
+    }
+
+    /// Polls every sampled task in sample mode and returns the one with the best offer.
+    #[cold]
+    fn sample_all<C: Clock>(&'static self, clock: &C) -> Urgent {
+        let mut best: Option<(u64, u32, usize)> = None;
+        let base = self.next_seq.get();
+        let mut i = 0;
+        while i < self.sampled_len.get() {
+            let idx = usize::from(self.sampled[i].get());
+            i += 1;
+            let h = &self.headers[idx];
+            let saved = h.state.get();
+            h.state.set(RUNNING);
+            self.core.mode.set(MODE_SAMPLE);
+            self.core.offer.set(0);
+            let r = self.poll_raw(idx, clock);
+            self.core.mode.set(MODE_RUN);
+            let s = h.state.get();
+            if r.is_pending() && s & !PAUSED == RUNNING {
+                h.state.set(saved);
+                if s & PAUSED != 0 {
+                    // Its poller callback paused it: it leaves the list (which moves another in here).
+                    self.sampled_remove(idx);
+                    h.state.set(saved | PAUSED);
+                    i -= 1;
+                    continue;
+                }
+                let key = self.core.offer.get();
+                let age = base.wrapping_sub(self.seq[idx].get());
+                // Larger key wins; on a tie the older task (larger age).
+                if key != 0 && best.is_none_or(|(k, a, _)| (key, age) > (k, a)) {
+                    best = Some((key, age, idx));
+                }
+            } else {
+                // The task got further than its wait (another future it awaited was ready, or it
+                // was stopped): that was its run for this pass.
+                self.core.joining.set(false);
+                h.state.set(saved);
+                if saved & KIND == QUEUED {
+                    self.core.ring_remove(idx as u16);
+                }
+                self.clear_registrations(idx);
+                self.after_poll(idx, r, s);
+                return Urgent::Ran;
+            }
+        }
+        match best {
+            Some((_, _, idx)) => Urgent::Run(idx),
+            None => Urgent::None,
+        }
+    }
+
+    fn idle<C: Clock>(&'static self, clock: &C) {
+        if let Some(hook) = self.idle_hook.get() {
+            hook();
+            if self.core.ring_len.get() != 0 || self.stop.get() {
+                return;
+            }
+        }
+        let now = clock.now();
+        let next = (self.heap_len.get() != 0)
+            .then(|| Instant::from_micros(self.headers[usize::from(self.heap[0].get())].deadline.get()));
+        let until = if self.pollers.get() != 0 {
+            let p = now + Duration::from_micros(self.poll_interval_us.get());
+            Some(next.map_or(p, |n| min(n, p)))
+        } else {
+            next
+        };
+        clock.idle(until, &Wakeup(&self.core));
+        let spent = clock.now().as_micros().saturating_sub(now.as_micros());
+        self.idle_us.set(self.idle_us.get().saturating_add(spent));
+    }
+
+    /// Drops every remaining task, oldest first, and empties every structure.
+    fn shutdown(&'static self) {
+        let mut order = [0u16; N];
+        let mut k = 0;
+        for (i, h) in self.headers.iter().enumerate() {
+            if h.poll.get().is_some() {
+                order[k] = i as u16;
+                k += 1;
+            }
+        }
+        let base = self.next_seq.get();
+        order[..k].sort_unstable_by_key(|&i| Reverse(base.wrapping_sub(self.seq[usize::from(i)].get())));
+        for &i in &order[..k] {
+            let idx = usize::from(i);
+            if self.headers[idx].poll.get().is_some() {
+                self.kill(idx);
+            }
+        }
+    }
+
+    // ----- control ------------------------------------------------------------------------
+
+    fn live_slot(&self, id: TaskId) -> Option<&Header> {
+        let h = self.headers.get(usize::from(id.idx))?;
+        let kind = h.state.get() & KIND;
+        (h.gen.get() == id.gen && kind != EMPTY && kind != DROPPING).then_some(h)
+    }
+
+    /// What the task is doing.
+    ///
+    /// ```
+    /// use usched::{Sched, Status};
+    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
+    /// let id = s.spawn(async {}).unwrap();
+    /// assert_eq!(s.status(id), Status::Running);
+    /// ```
+    pub fn status(&self, id: TaskId) -> Status {
+        match self.live_slot(id) {
+            None => Status::Finished,
+            Some(h) if h.state.get() & PAUSED != 0 => Status::Paused,
+            Some(_) => Status::Running,
+        }
+    }
+
+    /// Pauses a task: it is neither polled nor scheduled, and its poller callback is not called.
+    /// Interrupt counts keep accumulating, and deadlines keep passing. Pausing a paused task does nothing.
+    ///
+    /// ```
+    /// use usched::{Sched, Status};
+    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
+    /// let id = s.spawn(async {}).unwrap();
+    /// s.pause(id).unwrap();
+    /// s.pause(id).unwrap(); // harmless
+    /// assert_eq!(s.status(id), Status::Paused);
+    /// ```
+    pub fn pause(&self, id: TaskId) -> Result<(), TaskError> {
+        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
+        let s = h.state.get();
+        if s & PAUSED == 0 {
+            h.state.set(s | PAUSED);
+            self.paused.set(self.paused.get() + 1);
+            if s & (P | I) != 0 && s & KIND != RUNNING {
+                self.sampled_remove(usize::from(id.idx));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resumes a paused task in the wait it was paused in. A deadline that passed meanwhile fires
+    /// at once, reporting its full lateness. Resuming a running task does nothing.
+    ///
+    /// ```
+    /// use usched::{Sched, Status};
+    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
+    /// let id = s.spawn(async {}).unwrap();
+    /// s.pause(id).unwrap();
+    /// s.resume(id).unwrap();
+    /// assert_eq!(s.status(id), Status::Running);
+    /// ```
+    pub fn resume(&self, id: TaskId) -> Result<(), TaskError> {
+        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
+        let s = h.state.get();
+        if s & PAUSED == 0 {
+            return Ok(());
+        }
+        self.paused.set(self.paused.get() - 1);
+        let idx = usize::from(id.idx);
+        let mut s = s & !PAUSED;
+        match s & KIND {
+            READY_PAUSED => {
+                s = (s & !KIND) | QUEUED;
+                self.core.ring_push(id.idx);
+            }
+            DUE_PAUSED => {
+                s = (s & !KIND) | WAITING | T;
+                self.heap_insert(idx, h.deadline.get());
+            }
+            _ => {}
+        }
+        h.state.set(s);
+        if s & (P | I) != 0 && s & KIND != RUNNING {
+            self.sampled_add(idx, s & P != 0);
+        }
+        Ok(())
+    }
+
+    /// Stops (kills) a task: its future is dropped, so its destructors run. For another task that
+    /// happens before `stop` returns; a task that stops itself is dropped right after its current
+    /// poll, and never runs past the await that ends it.
+    ///
+    /// ```
+    /// use usched::{Sched, Status};
+    /// struct Guard;
+    /// impl Drop for Guard { fn drop(&mut self) { println!("cleanup runs") } }
+    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
+    /// let id = s.spawn(async { let _g = Guard; core::future::pending::<()>().await }).unwrap();
+    /// s.stop(id).unwrap();
+    /// assert_eq!(s.status(id), Status::Finished);
+    /// ```
+    pub fn stop(&'static self, id: TaskId) -> Result<(), TaskError> {
+        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
+        let s = h.state.get();
+        if s & KIND == RUNNING {
+            h.state.set((s & !KIND) | DROPPING);
+        } else {
+            self.kill(usize::from(id.idx));
+        }
+        Ok(())
+    }
+
+    fn kill(&'static self, idx: usize) {
+        let h = &self.headers[idx];
+        if h.state.get() & KIND == QUEUED {
+            self.core.ring_remove(idx as u16);
+        }
+        self.clear_registrations(idx);
+        self.finish(idx);
+    }
+
+    /// Asks `run` to return after the current task's poll. Every remaining task is then dropped.
+    ///
+    /// ```
+    /// use usched::{RunEnd, Sched};
+    /// use usched_sim::SimClock;
+    /// static CLOCK: SimClock = SimClock::new();
+    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
+    /// s.spawn(async move { s.stop_all() }).unwrap();
+    /// assert_eq!(s.run(&CLOCK), RunEnd::Stopped);
+    /// ```
+    pub fn stop_all(&self) {
+        self.stop.set(true);
+    }
+
+    /// A future that resolves when the task finishes or is stopped (at once if it already has).
+    /// A task that joins itself waits for ever.
+    ///
+    /// ```
+    /// use usched::{yield_now, Sched};
+    /// use usched_sim::SimClock;
+    /// static CLOCK: SimClock = SimClock::new();
+    /// let s: &'static Sched<2, 128> = Box::leak(Box::new(Sched::new()));
+    /// s.spawn(async move {
+    ///     let child = s.spawn(async { yield_now().await }).unwrap();
+    ///     s.join(child).await; // the original's `yield from subthread()`
+    /// }).unwrap();
+    /// s.run(&CLOCK);
+    /// ```
+    pub fn join(&'static self, id: TaskId) -> Join<N, SLOT> {
+        Join { sched: self, id }
+    }
+
+    /// The task being polled, if any.
+    ///
+    /// ```
+    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
+    /// assert_eq!(s.current(), None);
+    /// ```
+    pub fn current(&self) -> Option<TaskId> {
+        let idx = self.core.current.get();
+        let h = self.headers.get(usize::from(idx))?;
+        (self.running.get() && h.state.get() & KIND == RUNNING).then_some(TaskId { idx, gen: h.gen.get() })
+    }
+
+    /// The clock's time while `run` is running (zero before the first run).
+    ///
+    /// ```
+    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
+    /// assert_eq!(s.now(), usched::Instant::ZERO);
+    /// ```
+    pub fn now(&self) -> Instant {
+        self.core.now()
+    }
+
+    /// The statistics of a live task.
+    ///
+    /// ```
+    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
+    /// let id = s.spawn(async {}).unwrap();
+    /// assert_eq!(s.task_stats(id).unwrap().runs, 0);
+    /// ```
+    #[cfg(feature = "stats")]
+    pub fn task_stats(&self, id: TaskId) -> Result<TaskStats, TaskError> {
+        Ok(self.live_slot(id).ok_or(TaskError::Finished)?.stats.get())
+    }
+
+    /// Scheduler-wide counters: passes made and time spent idle.
+    ///
+    /// ```
+    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
+    /// assert_eq!(s.stats().idle, core::time::Duration::ZERO);
+    /// ```
+    pub fn stats(&self) -> SchedStats {
+        SchedStats { passes: self.passes.get(), idle: Duration::from_micros(self.idle_us.get()) }
+    }
+
+    /// How often to pass when nothing is ready but a poller waits (default zero: pass continuously,
+    /// so hardware is sampled as often as possible; a clock that cannot wait that short returns at once).
+    ///
+    /// ```
+    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
+    /// s.set_poll_interval(core::time::Duration::from_millis(1));
+    /// ```
+    pub fn set_poll_interval(&self, every: Duration) {
+        self.poll_interval_us.set(micros(every));
+    }
+
+    /// A function called each time the scheduler is about to idle (the original's idle thread).
+    ///
+    /// ```
+    /// fn hook() {}
+    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
+    /// s.set_idle_hook(Some(&hook));
+    /// ```
+    pub fn set_idle_hook(&self, hook: Option<&'static dyn Fn()>) {
+        self.idle_hook.set(hook);
+    }
+
+    // ----- the deadline heap ----------------------------------------------------------------
+
+    /// `a` fires before `b`: earlier deadline, then earlier spawn.
+    fn before(&self, a: u16, b: u16) -> bool {
+        let (a, b) = (usize::from(a), usize::from(b));
+        let (da, db) = (self.headers[a].deadline.get(), self.headers[b].deadline.get());
+        if da != db {
+            return da < db;
+        }
+        let base = self.next_seq.get();
+        base.wrapping_sub(self.seq[a].get()) > base.wrapping_sub(self.seq[b].get())
+    }
+
+    fn heap_set(&self, pos: usize, idx: u16) {
+        self.heap[pos].set(idx);
+        self.heap_pos[usize::from(idx)].set(pos as u16);
+    }
+
+    fn heap_insert(&self, idx: usize, deadline: u64) {
+        self.headers[idx].deadline.set(deadline);
+        let mut pos = self.heap_len.get();
+        if pos + self.free_len.get() >= N {
+            return; // cannot happen: a live task is not free
+        }
+        self.heap_len.set(pos + 1);
+        let me = idx as u16;
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            let p = self.heap[parent].get();
+            if !self.before(me, p) {
+                break;
+            }
+            self.heap_set(pos, p);
+            pos = parent;
+        }
+        self.heap_set(pos, me);
+    }
+
+    fn heap_remove(&self, idx: usize) {
+        let pos = usize::from(self.heap_pos[idx].replace(NONE));
+        let len = self.heap_len.get();
+        if pos >= len {
+            return;
+        }
+        let last = self.heap[len - 1].get();
+        self.heap_len.set(len - 1);
+        if pos == len - 1 {
+            return;
+        }
+        // Put `last` at `pos`, then sift it whichever way it belongs.
+        let mut pos = pos;
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            let p = self.heap[parent].get();
+            if !self.before(last, p) {
+                break;
+            }
+            self.heap_set(pos, p);
+            pos = parent;
+        }
+        let n = len - 1;
+        loop {
+            let l = 2 * pos + 1;
+            if l >= n {
+                break;
+            }
+            let r = l + 1;
+            let c = if r < n && self.before(self.heap[r].get(), self.heap[l].get()) { r } else { l };
+            let cv = self.heap[c].get();
+            if !self.before(cv, last) {
+                break;
+            }
+            self.heap_set(pos, cv);
+            pos = c;
+        }
+        self.heap_set(pos, last);
+    }
+
+    // ----- the sampled list -----------------------------------------------------------------
+
+    fn sampled_add(&self, idx: usize, poller: bool) {
+        let len = self.sampled_len.get();
+        if let Some(c) = self.sampled.get(len) {
+            c.set(idx as u16);
+            self.sampled_len.set(len + 1);
+            if poller {
+                self.pollers.set(self.pollers.get() + 1);
+            }
+        }
+    }
+
+    fn sampled_remove(&self, idx: usize) {
+        let len = self.sampled_len.get();
+        for i in 0..len {
+            if usize::from(self.sampled[i].get()) == idx {
+                self.sampled[i].set(self.sampled[len - 1].get());
+                self.sampled_len.set(len - 1);
+                if self.headers[idx].state.get() & P != 0 {
+                    self.pollers.set(self.pollers.get().saturating_sub(1));
+                }
+                return;
+            }
+        }
+    }
+}

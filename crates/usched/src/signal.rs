@@ -1,0 +1,104 @@
+//! A signal from one task to another on the same scheduler, with no atomics.
+//!
+//! Standard async primitives (an `embassy-sync` `Signal`, a channel) work in usched tasks too,
+//! but they wake through the `Waker`, which must be safe from any thread and so costs atomic
+//! operations. A [`Signal`] stays on the scheduler's thread: it puts the waiting task straight on
+//! the round-robin queue.
+
+use core::cell::Cell;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+
+use crate::raw::TaskRef;
+
+/// A flag one task sets and another awaits. Setting it while nobody waits keeps it set.
+///
+/// ```
+/// use usched::{Sched, Signal};
+/// use usched_sim::SimClock;
+/// static CLOCK: SimClock = SimClock::new();
+/// let ping: &'static Signal = Box::leak(Box::new(Signal::new()));
+/// let s: &'static Sched<2, 128> = Box::leak(Box::new(Sched::new()));
+/// s.spawn(async { ping.wait().await; println!("got it") }).unwrap();
+/// s.spawn(async { ping.signal() }).unwrap();
+/// s.run(&CLOCK);
+/// ```
+#[derive(Default)]
+pub struct Signal {
+    set: Cell<bool>,
+    waiter: Cell<Option<(TaskRef, u32)>>,
+    foreign: Cell<Option<Waker>>,
+}
+
+impl Signal {
+    /// A signal that is not set.
+    ///
+    /// ```
+    /// assert!(!usched::Signal::new().is_set());
+    /// ```
+    pub const fn new() -> Self {
+        Signal { set: Cell::new(false), waiter: Cell::new(None), foreign: Cell::new(None) }
+    }
+
+    /// Sets the signal and wakes its waiter, if any.
+    ///
+    /// ```
+    /// let s = usched::Signal::new();
+    /// s.signal();
+    /// assert!(s.is_set());
+    /// ```
+    pub fn signal(&self) {
+        self.set.set(true);
+        if let Some((t, gen)) = self.waiter.take() {
+            if t.header().gen.get() == gen {
+                t.core().wake_local(t.idx());
+            }
+        }
+        if let Some(w) = self.foreign.take() {
+            w.wake();
+        }
+    }
+
+    /// True if set and not yet taken by a wait.
+    ///
+    /// ```
+    /// assert!(!usched::Signal::new().is_set());
+    /// ```
+    pub fn is_set(&self) -> bool {
+        self.set.get()
+    }
+
+    /// Waits until the signal is set, and clears it.
+    ///
+    /// ```
+    /// let s = usched::Signal::new();
+    /// let fut = s.wait();
+    /// # drop(fut);
+    /// ```
+    pub fn wait(&self) -> SignalWait<'_> {
+        SignalWait { sig: self }
+    }
+}
+
+/// The future returned by [`Signal::wait`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct SignalWait<'a> {
+    sig: &'a Signal,
+}
+
+impl Future for SignalWait<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let sig = self.sig;
+        if sig.set.replace(false) {
+            return Poll::Ready(());
+        }
+        match crate::wait::current(cx) {
+            Some(t) => sig.waiter.set(Some((t, t.header().gen.get()))),
+            None => sig.foreign.set(Some(cx.waker().clone())),
+        }
+        Poll::Pending
+    }
+}

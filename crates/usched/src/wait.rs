@@ -1,0 +1,58 @@
+//! What every wait future tells the scheduler, in one place.
+//!
+//! A wait future never touches the scheduler's queues. During a poll it only sets bits in its own
+//! task's state byte (and the earliest deadline it wants); after the poll the scheduler turns those
+//! into registrations. Each poll of a pending task declares its whole wait afresh, so a task that
+//! awaits two things at once (a poller with a timeout, a `select`) simply sets both.
+
+use core::task::Context;
+
+use crate::raw::{task_of, TaskRef, MODE_SAMPLE};
+use crate::state::T;
+
+/// Sample keys: class in the high word, value in the low word; larger wins.
+pub(crate) const CLASS_POLL: u64 = 1 << 32;
+pub(crate) const CLASS_IRQ: u64 = 2 << 32;
+
+/// The task being polled, if this poll comes from a usched scheduler.
+pub(crate) fn current(cx: &Context<'_>) -> Option<TaskRef> {
+    task_of(cx)
+}
+
+impl TaskRef {
+    /// Sets a wait bit in the task's state.
+    pub(crate) fn mark(&self, bit: u8) {
+        let h = self.header();
+        h.state.set(h.state.get() | bit);
+    }
+
+    /// Asks to be polled again no later than `deadline` (µs).
+    pub(crate) fn request_deadline(&self, deadline: u64) {
+        let (h, c) = (self.header(), self.core());
+        let s = h.state.get();
+        if s & T == 0 {
+            c.req_deadline.set(deadline);
+            h.state.set(s | T);
+        } else if deadline < c.req_deadline.get() {
+            c.req_deadline.set(deadline);
+        }
+    }
+
+    /// True during a sample poll: report, do not complete.
+    pub(crate) fn sampling(&self) -> bool {
+        self.core().mode.get() == MODE_SAMPLE
+    }
+
+    /// Offers an event during a sample poll.
+    pub(crate) fn offer(&self, key: u64) {
+        let c = self.core();
+        if key > c.offer.get() {
+            c.offer.set(key);
+        }
+    }
+
+    /// Now, in µs.
+    pub(crate) fn now_us(&self) -> u64 {
+        self.core().now().as_micros()
+    }
+}
