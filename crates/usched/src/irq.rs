@@ -83,7 +83,19 @@ impl IrqLine {
     /// assert_eq!(LINE.pending(), 1);
     /// ```
     pub fn signal(&self) {
-        let _ = self.count.fetch_update(Ordering::Release, Ordering::Relaxed, |n| Some(n.saturating_add(1)));
+        self.signal_n(1);
+    }
+
+    /// Counts `n` interrupts at once (a handler that drained several events). Saturates.
+    ///
+    /// ```
+    /// static LINE: usched::IrqLine = usched::IrqLine::new();
+    /// LINE.signal_n(u32::MAX);
+    /// LINE.signal();
+    /// assert_eq!(LINE.pending(), u32::MAX);
+    /// ```
+    pub fn signal_n(&self, n: u32) {
+        let _ = self.count.fetch_update(Ordering::Release, Ordering::Relaxed, |c| Some(c.saturating_add(n)));
         critical_section::with(|cs| {
             let cell = self.waiter.borrow(cs);
             let w = cell.take();

@@ -336,6 +336,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let h = &self.headers[idx];
         h.state.set(RUNNING);
         let r = self.poll_raw(idx, clock);
+        if self.core.woken.load(portable_atomic::Ordering::Relaxed) != 0 {
+            // Tasks it woke through their wakers became ready before it did: queue them first.
+            self.drain_wakes();
+        }
         let s = h.state.get();
         if s == RUNNING | Y && r.is_pending() {
             h.state.set(QUEUED);
