@@ -52,7 +52,9 @@ unsafe fn poll_or_drop<F: Future<Output = ()>>(p: NonNull<u8>, cx: Option<&mut C
 pub(crate) struct Storage<const S: usize>(UnsafeCell<MaybeUninit<[u8; S]>>);
 
 impl<const S: usize> Storage<S> {
-    pub(crate) const EMPTY: Self = Storage(UnsafeCell::new(MaybeUninit::uninit()));
+    pub(crate) const fn empty() -> Self {
+        Storage(UnsafeCell::new(MaybeUninit::uninit()))
+    }
 
     /// Moves `fut` into the slot and returns the function that polls and drops it.
     /// The caller checks at compile time that `F` fits (size and alignment) and that the slot is free.
@@ -92,16 +94,18 @@ pub(crate) struct Header {
 }
 
 impl Header {
-    pub(crate) const EMPTY: Header = Header {
-        deadline: Cell::new(0),
-        poll: Cell::new(None),
-        gen: Cell::new(0),
-        state: Cell::new(0),
-        wake: AtomicU8::new(0),
-        idx: Cell::new(0),
-        #[cfg(feature = "stats")]
-        stats: crate::stats::StatCells::NEW,
-    };
+    pub(crate) const fn empty() -> Header {
+        Header {
+            deadline: Cell::new(0),
+            poll: Cell::new(None),
+            gen: Cell::new(0),
+            state: Cell::new(0),
+            wake: AtomicU8::new(0),
+            idx: Cell::new(0),
+            #[cfg(feature = "stats")]
+            stats: crate::stats::StatCells::new(),
+        }
+    }
 }
 
 /// Modes of a poll, read by wait futures.

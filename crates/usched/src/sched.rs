@@ -125,7 +125,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         Sched {
             core: Core::new(N),
-            headers: [const { Header::EMPTY }; N],
+            headers: [const { Header::empty() }; N],
             ring: [const { Cell::new(0) }; N],
             heap: [const { Cell::new(0) }; N],
             heap_pos: [const { Cell::new(NONE) }; N],
@@ -146,7 +146,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             idle_hook: Cell::new(None),
             passes: Cell::new(0),
             idle_us: Cell::new(0),
-            storage: [const { Storage::EMPTY }; N],
+            storage: [const { Storage::empty() }; N],
         }
     }
 
@@ -176,7 +176,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// ```compile_fail
     /// let s: &'static usched::Sched<2, 16> = Box::leak(Box::new(usched::Sched::new()));
     /// let big = [0u8; 64];
-    /// s.spawn(async move { let _ = big; }); // error: future too large for its slot
+    /// s.spawn(async move { drop(big) }); // error: future too large for its slot
     /// ```
     ///
     /// A full pool is an error, and nothing changes:
@@ -304,10 +304,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// The pointer a waker carries: derived from the whole scheduler, so the core is reachable.
     fn header_ptr(&'static self, idx: usize) -> *const Header {
-        (self as *const Self)
-            .cast::<u8>()
-            .wrapping_add(HEADERS_OFFSET + idx * size_of::<Header>())
-            .cast()
+        (self as *const Self).cast::<u8>().wrapping_add(HEADERS_OFFSET + idx * size_of::<Header>()).cast()
     }
 
     fn poll_raw<C: Clock>(&'static self, idx: usize, clock: &C) -> Poll<()> {

@@ -68,12 +68,14 @@ pub(crate) struct StatCells {
 
 #[cfg(feature = "stats")]
 impl StatCells {
-    pub(crate) const NEW: StatCells = StatCells {
-        runs: Cell::new(0),
-        longest_us: Cell::new(0),
-        worst_late_us: Cell::new(0),
-        last_late_us: Cell::new(0),
-    };
+    pub(crate) const fn new() -> StatCells {
+        StatCells {
+            runs: Cell::new(0),
+            longest_us: Cell::new(0),
+            worst_late_us: Cell::new(0),
+            last_late_us: Cell::new(0),
+        }
+    }
 
     pub(crate) fn reset(&self) {
         self.runs.set(0);

@@ -17,7 +17,11 @@ fn d1_status() {
     let c = clock();
     let s = sched::<2, 256>();
     let log = Log::new();
-    let sleeper = s.spawn(async { sleep(ms(5)).await; }).unwrap();
+    let sleeper = s
+        .spawn(async {
+            sleep(ms(5)).await;
+        })
+        .unwrap();
     s.spawn(async move {
         log.push(format!("{:?}", s.status(sleeper)));
         s.pause(sleeper).unwrap();
@@ -234,16 +238,38 @@ fn d3_stop_in_every_state() {
     let c = clock();
     let s = sched::<6, 512>();
     let log = Log::new();
-    let queued = s.spawn(async move { let _g = Noisy("queued", log); loop { yield_now().await } }).unwrap();
-    let sleeping = s.spawn(async move { let _g = Noisy("sleeping", log); sleep(ms(9)).await; }).unwrap();
+    let queued = s
+        .spawn(async move {
+            let _g = Noisy("queued", log);
+            loop {
+                yield_now().await
+            }
+        })
+        .unwrap();
+    let sleeping = s
+        .spawn(async move {
+            let _g = Noisy("sleeping", log);
+            sleep(ms(9)).await;
+        })
+        .unwrap();
     let polling = s
         .spawn(async move {
             let _g = Noisy("polling", log);
             Poller::with_timeout(|| None, ms(9)).wait().await;
         })
         .unwrap();
-    let irq = s.spawn(async move { let _g = Noisy("irq", log); LINE.wait().await; }).unwrap();
-    let paused = s.spawn(async move { let _g = Noisy("paused", log); sleep(ms(9)).await; }).unwrap();
+    let irq = s
+        .spawn(async move {
+            let _g = Noisy("irq", log);
+            LINE.wait().await;
+        })
+        .unwrap();
+    let paused = s
+        .spawn(async move {
+            let _g = Noisy("paused", log);
+            sleep(ms(9)).await;
+        })
+        .unwrap();
     s.spawn(async move {
         yield_now().await;
         s.pause(paused).unwrap();
@@ -268,7 +294,11 @@ fn d4_join() {
     let c = clock();
     let s = sched::<4, 512>();
     let log = Log::new();
-    let worker = s.spawn(async { sleep(ms(7)).await; }).unwrap();
+    let worker = s
+        .spawn(async {
+            sleep(ms(7)).await;
+        })
+        .unwrap();
     let forever = s.spawn(core::future::pending()).unwrap();
     s.spawn(async move {
         s.join(worker).await;
@@ -297,11 +327,26 @@ fn d5_stop_all_drops_everything_in_spawn_order() {
     let log = Log::new();
     // Fill slots out of order: slot reuse must not change the drop order.
     let early = s.spawn(async {}).unwrap();
-    let a = s.spawn(async move { let _g = Noisy("a", log); sleep(ms(100)).await; }).unwrap();
+    let a = s
+        .spawn(async move {
+            let _g = Noisy("a", log);
+            sleep(ms(100)).await;
+        })
+        .unwrap();
     s.stop(early).unwrap(); // frees slot 0
-    let b = s.spawn(async move { let _g = Noisy("b", log); core::future::pending::<()>().await }).unwrap();
+    let b = s
+        .spawn(async move {
+            let _g = Noisy("b", log);
+            core::future::pending::<()>().await
+        })
+        .unwrap();
     assert_eq!(b.index(), 0);
-    let p = s.spawn(async move { let _g = Noisy("paused p", log); sleep(ms(1)).await; }).unwrap();
+    let p = s
+        .spawn(async move {
+            let _g = Noisy("paused p", log);
+            sleep(ms(1)).await;
+        })
+        .unwrap();
     s.spawn(async move {
         let _g = Noisy("stopper", log);
         yield_now().await;
@@ -339,7 +384,12 @@ fn d5_all_paused_ends_the_run() {
     let c = clock();
     let s = sched::<2, 256>();
     let log = Log::new();
-    let sleeper = s.spawn(async move { let _g = Noisy("sleeper", log); sleep(ms(5)).await; }).unwrap();
+    let sleeper = s
+        .spawn(async move {
+            let _g = Noisy("sleeper", log);
+            sleep(ms(5)).await;
+        })
+        .unwrap();
     s.spawn(async move {
         s.pause(sleeper).unwrap();
         log.push("controller done");

@@ -124,7 +124,11 @@ struct Counting {
 
 impl Counting {
     fn new() -> &'static Counting {
-        Box::leak(Box::new(Counting { sim: SimClock::new(), nows: AtomicU64::new(0), idles: Default::default() }))
+        Box::leak(Box::new(Counting {
+            sim: SimClock::new(),
+            nows: AtomicU64::new(0),
+            idles: Default::default(),
+        }))
     }
 }
 

@@ -34,10 +34,7 @@ fn stats_count_runs_longest_run_and_lateness() {
         out.take(),
         vec![
             "12000 spy late 0".to_string(),
-            format!(
-                "{:?}",
-                TaskStats { runs: 2, longest_run: ms(3), worst_late: ms(1), last_late: ms(1) }
-            )
+            format!("{:?}", TaskStats { runs: 2, longest_run: ms(3), worst_late: ms(1), last_late: ms(1) })
         ]
     );
 }

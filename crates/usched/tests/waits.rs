@@ -4,8 +4,7 @@ use common::*;
 use std::cell::Cell;
 use std::time::Duration;
 use usched::{
-    sleep, sleep_until, timeout, yield_now, Deadline, Elapsed, Instant, IrqLine, IrqResult, PollResult, Poller,
-    RunEnd, Signal,
+    sleep, sleep_until, timeout, yield_now, Deadline, Elapsed, Instant, IrqLine, Poller, RunEnd, Signal,
 };
 
 /// B1: strict FIFO among round-robin tasks.
