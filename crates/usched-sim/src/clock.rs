@@ -85,6 +85,19 @@ impl SimClock {
         Duration::from_micros(self.step.load(Ordering::Relaxed))
     }
 
+    /// Moves time forward to `t`; never moves it back (a `t` in the past changes nothing).
+    ///
+    /// ```
+    /// use usched::Instant;
+    /// let c = usched_sim::SimClock::new();
+    /// c.set(Instant::from_millis(7));
+    /// c.set(Instant::from_millis(2));
+    /// assert_eq!(c.now(), Instant::from_millis(7));
+    /// ```
+    pub fn set(&self, t: Instant) {
+        self.jump_to(t.as_micros());
+    }
+
     fn jump_to(&self, t: u64) {
         self.now.fetch_max(t, Ordering::Relaxed);
     }
