@@ -2,20 +2,22 @@
 //! future finds its own task's bookkeeping.
 //!
 //! Why it exists: a task is a future of a type the scheduler does not know, kept in a byte slot.
-//! Polling and dropping it needs a function pointer made for its real type (`poll_or_drop::<F>`),
-//! and pinned access into the slot. A standard [`Waker`] carries one raw pointer; ours points at the
-//! task's [`Header`], from which the [`Core`] is found by address arithmetic (the scheduler is
-//! `#[repr(C)]` with the core first and the headers right after it).
+//! Polling and dropping it needs functions made for its real type (a [`VTable`] per future type),
+//! and pinned access into the slot. A standard [`Waker`] carries one raw pointer. The waker lent to
+//! every poll points at the [`Core`] (so one `Context` serves every poll of a run), and the task is
+//! the core's `current`; its clones point at the task's [`Header`], from which the core is found by
+//! address arithmetic (the scheduler is `#[repr(C)]` with the core first and the headers after it).
 //!
 //! Invariants that make this sound:
 //! 1. A scheduler is only used through `&'static` references, so slots, headers and the core never
 //!    move and never die while a waker can exist.
-//! 2. A slot's bytes hold a live `F` exactly while its header's `poll` is `Some(poll_or_drop::<F>)`.
+//! 2. A slot's bytes hold a live `F` exactly while its header's vtable is `Typed::<F>::VTABLE`.
 //! 3. Wakers may travel to other threads and interrupt handlers; their functions touch only atomics
 //!    (`Header::wake`, `Core::woken`) and read `Header::idx`, written once before any waker exists.
 //! 4. Everything else behind a waker (`Cell`s) is reached only through [`task_of`], which accepts
 //!    only the *borrowed* waker the scheduler lends to a poll (`LOCAL`; clones get `REMOTE`), and
-//!    with `std` only on the scheduler's own thread.
+//!    with `std` only on the scheduler's own thread. `LOCAL`'s functions run only inside a poll
+//!    (nobody else can reach the borrowed waker), when `Core::current` names the polled task.
 #![allow(unsafe_code)]
 
 use core::cell::{Cell, UnsafeCell};
@@ -25,25 +27,42 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use portable_atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::Relaxed};
+use portable_atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
 
 use crate::time::{Clock, Instant};
 
-/// Polls the future in a slot (`Some(cx)`), or drops it in place (`None`).
-pub(crate) type PollFn = unsafe fn(NonNull<u8>, Option<&mut Context<'_>>) -> Poll<()>;
+/// How to poll and drop the future type a slot holds.
+pub(crate) struct VTable {
+    poll: unsafe fn(NonNull<u8>, &mut Context<'_>) -> Poll<()>,
+    drop: unsafe fn(NonNull<u8>),
+}
 
-/// # Safety
-/// `p` must point at a live, pinned `F` (invariant 2). After the `None` call it is dead.
-unsafe fn poll_or_drop<F: Future<Output = ()>>(p: NonNull<u8>, cx: Option<&mut Context<'_>>) -> Poll<()> {
-    let f = p.cast::<F>().as_ptr();
-    match cx {
-        // SAFETY: the future lives in its slot until dropped below and never moves (invariant 1).
-        Some(cx) => unsafe { Pin::new_unchecked(&mut *f) }.poll(cx),
-        None => {
-            // SAFETY: live `F`, dropped once; the caller clears `poll` first so it is never used again.
-            unsafe { ptr::drop_in_place(f) };
-            Poll::Ready(())
-        }
+/// The vtable of an empty slot: polling it reports "finished", dropping it does nothing.
+pub(crate) static EMPTY_VTABLE: VTable = VTable { poll: poll_empty, drop: drop_empty };
+
+unsafe fn poll_empty(_: NonNull<u8>, _: &mut Context<'_>) -> Poll<()> {
+    Poll::Ready(())
+}
+
+unsafe fn drop_empty(_: NonNull<u8>) {}
+
+struct Typed<F>(core::marker::PhantomData<F>);
+
+impl<F: Future<Output = ()>> Typed<F> {
+    const VTABLE: VTable = VTable { poll: Self::poll, drop: Self::drop };
+
+    /// # Safety
+    /// `p` points at a live, pinned `F` (invariant 2).
+    unsafe fn poll(p: NonNull<u8>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: the future lives in its slot until dropped and never moves (invariant 1).
+        unsafe { Pin::new_unchecked(&mut *p.cast::<F>().as_ptr()) }.poll(cx)
+    }
+
+    /// # Safety
+    /// `p` points at a live `F`; it is dead afterwards.
+    unsafe fn drop(p: NonNull<u8>) {
+        // SAFETY: live `F`, dropped once: the caller swaps in the empty vtable first.
+        unsafe { ptr::drop_in_place(p.cast::<F>().as_ptr()) }
     }
 }
 
@@ -56,21 +75,33 @@ impl<const S: usize> Storage<S> {
         Storage(UnsafeCell::new(MaybeUninit::uninit()))
     }
 
-    /// Moves `fut` into the slot and returns the function that polls and drops it.
+    /// Moves `fut` into the slot and returns the vtable that polls and drops it.
     /// The caller checks at compile time that `F` fits (size and alignment) and that the slot is free.
-    pub(crate) fn put<F: Future<Output = ()>>(&self, fut: F) -> PollFn {
+    pub(crate) fn put<F: Future<Output = ()>>(&self, fut: F) -> &'static VTable {
         debug_assert!(size_of::<F>() <= S && core::mem::align_of::<F>() <= 8);
         // SAFETY: the slot is free (no live value, nobody holds a reference into it), large and
         // aligned enough for `F` (const-asserted in `spawn`).
         unsafe { self.0.get().cast::<F>().write(fut) };
-        poll_or_drop::<F>
+        &Typed::<F>::VTABLE
     }
 
-    /// Polls (`Some`) or drops (`None`) the task in this slot.
-    pub(crate) fn call(&self, f: PollFn, cx: Option<&mut Context<'_>>) -> Poll<()> {
-        // SAFETY: `f` is the `PollFn` returned by `put` for the value in this slot (invariant 2);
-        // the scheduler never polls a slot re-entrantly (a task is `RUNNING` while polled).
-        unsafe { f(NonNull::new_unchecked(self.0.get().cast::<u8>()), cx) }
+    fn ptr(&self) -> NonNull<u8> {
+        // SAFETY: a pointer into a live field is never null.
+        unsafe { NonNull::new_unchecked(self.0.get().cast::<u8>()) }
+    }
+
+    /// Polls the task in this slot.
+    #[inline(always)]
+    pub(crate) fn poll(&self, vt: &'static VTable, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: `vt` is the vtable `put` returned for the value in this slot, or the empty one
+        // (invariant 2); a task is never polled re-entrantly (it is `RUNNING` while polled).
+        unsafe { (vt.poll)(self.ptr(), cx) }
+    }
+
+    /// Drops the task in this slot. The caller has already replaced its vtable with the empty one.
+    pub(crate) fn drop_with(&self, vt: &'static VTable) {
+        // SAFETY: as for `poll`; `vt` was taken out of the header, so this happens once.
+        unsafe { (vt.drop)(self.ptr()) }
     }
 }
 
@@ -79,8 +110,8 @@ impl<const S: usize> Storage<S> {
 pub(crate) struct Header {
     /// The armed deadline (µs), valid while the slot sits in the deadline heap.
     pub(crate) deadline: Cell<u64>,
-    /// `Some` while the slot holds a live future.
-    pub(crate) poll: Cell<Option<PollFn>>,
+    /// The live future's vtable; `EMPTY_VTABLE` when the slot is free.
+    pub(crate) vtable: Cell<&'static VTable>,
     /// Bumped when the slot is freed, so stale [`TaskId`](crate::TaskId)s never match.
     pub(crate) gen: Cell<u32>,
     /// See `state.rs`: kind in the low bits, wait registrations and pause in the high bits.
@@ -97,7 +128,7 @@ impl Header {
     pub(crate) const fn empty() -> Header {
         Header {
             deadline: Cell::new(0),
-            poll: Cell::new(None),
+            vtable: Cell::new(&EMPTY_VTABLE),
             gen: Cell::new(0),
             state: Cell::new(0),
             wake: AtomicU8::new(0),
@@ -108,6 +139,9 @@ impl Header {
     }
 }
 
+/// The bit of `Core::woken` that only asks the scheduler to look again.
+pub(crate) const NUDGE: u32 = 1 << 31;
+
 /// Modes of a poll, read by wait futures.
 pub(crate) const MODE_RUN: u8 = 0;
 pub(crate) const MODE_SAMPLE: u8 = 1;
@@ -115,10 +149,9 @@ pub(crate) const MODE_SAMPLE: u8 = 1;
 /// The part of the scheduler that does not depend on its size: what wait futures and wakers reach.
 #[repr(C)]
 pub(crate) struct Core {
-    /// One bit per group of `1 << group_shift` slots with a pending wake. Atomic: set from anywhere.
+    /// Bits 0..31: one per group of `1 << group_shift` slots with a pending wake. Bit 31
+    /// ([`NUDGE`]): an interrupt line says "look again" without queueing any task. Set from anywhere.
     pub(crate) woken: AtomicU32,
-    /// Set by an interrupt line: "look again", without waking any task into the round-robin queue.
-    pub(crate) nudged: AtomicBool,
     pub(crate) group_shift: u32,
     pub(crate) headers: Cell<&'static [Header]>,
     /// The round-robin FIFO: slot indices, `ring_len` of them from `ring_head`.
@@ -145,14 +178,13 @@ pub(crate) struct Core {
 
 impl Core {
     pub(crate) const fn new(slots: usize) -> Core {
-        // Group slots so that every slot maps onto one of 32 bits.
+        // Group slots so that every slot maps onto one of 31 bits (bit 31 is NUDGE).
         let mut group_shift = 0;
-        while (slots >> group_shift) > 32 {
+        while (slots + (1 << group_shift) - 1) >> group_shift > 31 {
             group_shift += 1;
         }
         Core {
             woken: AtomicU32::new(0),
-            nudged: AtomicBool::new(false),
             group_shift,
             headers: Cell::new(&[]),
             ring: Cell::new(&[]),
@@ -173,12 +205,12 @@ impl Core {
     }
 
     pub(crate) fn wake_pending(&self) -> bool {
-        self.woken.load(Relaxed) != 0 || self.nudged.load(Relaxed)
+        self.woken.load(Relaxed) != 0
     }
 
     /// Makes an idle scheduler look again. Safe from any thread or interrupt handler.
     fn nudge(&self) {
-        if !self.nudged.swap(true, Relaxed) {
+        if self.woken.fetch_or(NUDGE, Relaxed) == 0 {
             self.unpark();
         }
     }
@@ -237,22 +269,6 @@ impl Core {
         }
     }
 
-    /// Takes the oldest slot index off the round-robin FIFO.
-    #[inline]
-    pub(crate) fn ring_pop(&self) -> Option<u16> {
-        let len = self.ring_len.get();
-        if len == 0 {
-            return None;
-        }
-        let ring = self.ring.get();
-        let head = self.ring_head.get();
-        let idx = ring.get(head)?.get();
-        let next = head + 1;
-        self.ring_head.set(if next == ring.len() { 0 } else { next });
-        self.ring_len.set(len - 1);
-        Some(idx)
-    }
-
     /// Removes slot `idx` from the FIFO, keeping the others' order. O(queued); used by `stop`.
     pub(crate) fn ring_remove(&self, idx: u16) {
         let ring = self.ring.get();
@@ -285,11 +301,13 @@ impl Core {
         crate::state::wake(self, hdr);
     }
 
-    /// Builds the waker lent to a poll of the task whose header is `hdr`.
-    pub(crate) fn local_waker(hdr: *const Header) -> core::mem::ManuallyDrop<Waker> {
-        // SAFETY: LOCAL's functions uphold the RawWaker contract for any `hdr` that points at a
-        // header of a `'static` scheduler (invariant 1); `drop` does nothing, so no refcount.
-        core::mem::ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(hdr.cast(), &LOCAL)) })
+    /// Builds the waker lent to every poll: it points at the core, whose `current` names the task.
+    /// `core` must be derived from a pointer to the whole `'static` scheduler.
+    pub(crate) fn local_waker(core: *const Core) -> core::mem::ManuallyDrop<Waker> {
+        // SAFETY: LOCAL's functions uphold the RawWaker contract for a core of a `'static`
+        // scheduler (invariant 1), only ever being called inside a poll (invariant 4);
+        // `drop` does nothing, so there is no refcount.
+        core::mem::ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(core.cast(), &LOCAL)) })
     }
 }
 
@@ -316,8 +334,25 @@ unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
     unsafe { &*hdr.cast::<u8>().sub(HEADERS_OFFSET + idx * size_of::<Header>()).cast::<Core>() }
 }
 
-static LOCAL: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, noop);
+static LOCAL: RawWakerVTable = RawWakerVTable::new(local_clone, local_wake, local_wake, noop);
 static REMOTE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, noop);
+
+/// The header of the task being polled, from the LOCAL waker's core pointer.
+fn current_header(core: *const ()) -> *const Header {
+    // SAFETY: LOCAL wakers carry a core pointer of a 'static scheduler (invariant 1) and are
+    // only used inside a poll, on the scheduler's thread, while `current` is set (invariant 4).
+    let idx = usize::from(unsafe { &*core.cast::<Core>() }.current.get());
+    // Same provenance as `core`: the whole scheduler.
+    core.cast::<u8>().wrapping_add(HEADERS_OFFSET + idx * size_of::<Header>()).cast()
+}
+
+fn local_clone(p: *const ()) -> RawWaker {
+    RawWaker::new(current_header(p).cast(), &REMOTE)
+}
+
+fn local_wake(p: *const ()) {
+    wake(current_header(p).cast())
+}
 
 fn clone(p: *const ()) -> RawWaker {
     RawWaker::new(p, &REMOTE)
@@ -335,7 +370,7 @@ fn noop(_: *const ()) {}
 /// Makes the scheduler behind `w` look again without queueing its task (interrupt lines rank
 /// their waiter by count instead); any other waker is simply woken.
 pub(crate) fn nudge(w: &Waker) {
-    if ptr::eq(w.vtable(), &REMOTE) || ptr::eq(w.vtable(), &LOCAL) {
+    if ptr::eq(w.vtable(), &REMOTE) {
         // SAFETY: our wakers point at a header of a 'static scheduler (invariant 1); `nudge`
         // touches only atomics (invariant 3).
         unsafe { core_of(w.data().cast()).nudge() }
@@ -375,7 +410,7 @@ pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
     if !ptr::eq(w.vtable(), &LOCAL) {
         return None;
     }
-    let t = TaskRef { hdr: w.data().cast() };
+    let t = TaskRef { hdr: current_header(w.data()) };
     #[cfg(feature = "std")]
     if t.core().runner_mark.get() != thread_mark() {
         return None;

@@ -31,7 +31,7 @@ use core::task::{Context, Poll};
 use core::time::Duration;
 
 use crate::join::Join;
-use crate::raw::{Core, Header, Storage, HEADERS_OFFSET, MODE_RUN, MODE_SAMPLE};
+use crate::raw::{Core, Header, Storage, EMPTY_VTABLE, HEADERS_OFFSET, MODE_RUN, MODE_SAMPLE, NUDGE};
 use crate::state::*;
 use crate::stats::SchedStats;
 #[cfg(feature = "stats")]
@@ -40,6 +40,15 @@ use crate::task::{RunEnd, SpawnError, Status, TaskError, TaskId};
 use crate::time::{micros, Clock, Instant, Wakeup};
 
 const NONE: u16 = u16::MAX;
+/// The `attention` bit set by `stop_all`.
+const STOP: usize = 1 << (usize::BITS - 1);
+
+/// What a slow pass did.
+enum Pass {
+    Ran,
+    Nothing,
+    End(RunEnd),
+}
 
 /// What sampling and the deadline heap found for this pass.
 enum Urgent {
@@ -87,6 +96,9 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     heap_pos: [Cell<u16>; N],
     sampled: [Cell<u16>; N],
     seq: [Cell<u32>; N],
+    /// Non-zero when a pass must look past the round-robin queue: `heap_len + sampled_len`,
+    /// plus `STOP` once `stop_all` was called.
+    attention: Cell<usize>,
     heap_len: Cell<usize>,
     free_len: Cell<usize>,
     sampled_len: Cell<usize>,
@@ -97,7 +109,6 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     next_seq: Cell<u32>,
     inited: Cell<bool>,
     running: Cell<bool>,
-    stop: Cell<bool>,
     poll_interval_us: Cell<u64>,
     idle_hook: Cell<Option<&'static dyn Fn()>>,
     passes: Cell<u64>,
@@ -131,6 +142,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             heap_pos: [const { Cell::new(NONE) }; N],
             sampled: [const { Cell::new(0) }; N],
             seq: [const { Cell::new(0) }; N],
+            attention: Cell::new(0),
             heap_len: Cell::new(0),
             free_len: Cell::new(0),
             sampled_len: Cell::new(0),
@@ -141,7 +153,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             next_seq: Cell::new(0),
             inited: Cell::new(false),
             running: Cell::new(false),
-            stop: Cell::new(false),
             poll_interval_us: Cell::new(0),
             idle_hook: Cell::new(None),
             passes: Cell::new(0),
@@ -201,14 +212,14 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let idx = self.free_pop().ok_or(SpawnError::Full)?;
         let slot = usize::from(idx);
         let h = &self.headers[slot];
-        h.poll.set(Some(self.storage[slot].put(fut)));
+        h.vtable.set(self.storage[slot].put(fut));
         h.state.set(QUEUED);
         #[cfg(feature = "stats")]
         h.stats.reset();
         self.seq[slot].set(self.next_seq.get());
         self.next_seq.set(self.next_seq.get().wrapping_add(1));
         self.live.set(self.live.get() + 1);
-        self.core.ring_push(idx);
+        self.ring_push(idx);
         Ok(TaskId { idx, gen: h.gen.get() })
     }
 
@@ -261,33 +272,29 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return RunEnd::AlreadyRunning;
         }
         self.running.set(true);
-        self.stop.set(false);
+        self.attention.set(self.attention.get() & !STOP);
         self.core.enter(clock);
+        // One waker and one context serve every poll of this run: the waker names the core, and
+        // the core names the task being polled.
+        let waker = Core::local_waker((self as *const Self).cast());
+        let cx = &mut Context::from_waker(&waker);
         let end = loop {
-            if self.stop.get() {
-                break RunEnd::Stopped;
-            }
             self.passes.set(self.passes.get() + 1);
-            if self.core.wake_pending() {
-                self.drain_wakes();
-            }
-            if (self.sampled_len.get() | self.heap_len.get()) != 0 {
-                match self.pick_urgent(clock) {
-                    Urgent::Run(idx) => {
-                        self.run_picked(idx, clock);
-                        continue;
+            // The hot path: nothing woke from elsewhere, no deadline or poller is registered.
+            if (self.core.woken.load(portable_atomic::Ordering::Relaxed) as usize | self.attention.get()) == 0 {
+                if let Some(idx) = self.ring_pop() {
+                    match self.headers.get(idx) {
+                        Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock, cx),
+                        _ => self.dequeued_cold(idx, clock, cx),
                     }
-                    Urgent::Ran => continue,
-                    Urgent::None => {}
+                    continue;
                 }
-            }
-            if let Some(idx) = self.core.ring_pop() {
-                let idx = usize::from(idx);
-                match self.headers.get(idx) {
-                    Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock),
-                    _ => self.dequeued_cold(idx, clock),
+            } else {
+                match self.pass_cold(clock, cx) {
+                    Pass::Ran => continue,
+                    Pass::End(end) => break end,
+                    Pass::Nothing => {}
                 }
-                continue;
             }
             if self.live.get() == 0 {
                 break RunEnd::Finished;
@@ -302,24 +309,76 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         end
     }
 
-    /// The pointer a waker carries: derived from the whole scheduler, so the core is reachable.
-    fn header_ptr(&'static self, idx: usize) -> *const Header {
-        (self as *const Self).cast::<u8>().wrapping_add(HEADERS_OFFSET + idx * size_of::<Header>()).cast()
+    /// A pass that must look past the round-robin queue.
+    #[cold]
+    #[inline(never)]
+    fn pass_cold<C: Clock>(&'static self, clock: &'static C, cx: &mut Context<'_>) -> Pass {
+        if self.attention.get() & STOP != 0 {
+            return Pass::End(RunEnd::Stopped);
+        }
+        if self.core.wake_pending() {
+            self.drain_wakes();
+        }
+        if self.attention.get() != 0 {
+            match self.pick_urgent(clock, cx) {
+                Urgent::Run(idx) => {
+                    self.run_picked(idx, clock, cx);
+                    return Pass::Ran;
+                }
+                Urgent::Ran => return Pass::Ran,
+                Urgent::None => {}
+            }
+        }
+        match self.ring_pop() {
+            Some(idx) => {
+                match self.headers.get(idx) {
+                    Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock, cx),
+                    _ => self.dequeued_cold(idx, clock, cx),
+                }
+                Pass::Ran
+            }
+            None => Pass::Nothing,
+        }
     }
 
-    fn poll_raw<C: Clock>(&'static self, idx: usize, clock: &C) -> Poll<()> {
-        let Some(h) = self.headers.get(idx) else {
-            return Poll::Ready(());
-        };
-        let Some(f) = h.poll.get() else {
+    /// Takes the oldest slot off the round-robin FIFO (the same ring `Core::ring_push` fills).
+    #[inline]
+    fn ring_pop(&self) -> Option<usize> {
+        let len = self.core.ring_len.get();
+        if len == 0 {
+            return None;
+        }
+        let head = self.core.ring_head.get();
+        let idx = self.ring.get(head)?.get();
+        let next = head + 1;
+        self.core.ring_head.set(if next == N { 0 } else { next });
+        self.core.ring_len.set(len - 1);
+        Some(usize::from(idx))
+    }
+
+    /// Appends a slot to the round-robin FIFO.
+    #[inline]
+    fn ring_push(&self, idx: u16) {
+        let len = self.core.ring_len.get();
+        let mut at = self.core.ring_head.get() + len;
+        if at >= N {
+            at -= N;
+        }
+        if let Some(c) = self.ring.get(at) {
+            c.set(idx);
+            self.core.ring_len.set(len + 1);
+        }
+    }
+
+    #[inline(always)]
+    fn poll_raw<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) -> Poll<()> {
+        let (Some(h), Some(slot)) = (self.headers.get(idx), self.storage.get(idx)) else {
             return Poll::Ready(());
         };
         self.core.current.set(idx as u16);
-        let waker = Core::local_waker(self.header_ptr(idx));
-        let mut cx = Context::from_waker(&waker);
         #[cfg(feature = "stats")]
         let t0 = clock.now();
-        let r = self.storage[idx].call(f, Some(&mut cx));
+        let r = slot.poll(h.vtable.get(), cx);
         #[cfg(feature = "stats")]
         h.stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
         #[cfg(not(feature = "stats"))]
@@ -329,10 +388,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// The hot path: poll a task whose registrations are clear, and requeue it if it yielded.
     #[inline]
-    fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C) {
+    fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) {
         let h = &self.headers[idx];
         h.state.set(RUNNING);
-        let r = self.poll_raw(idx, clock);
+        let r = self.poll_raw(idx, clock, cx);
         if self.core.woken.load(portable_atomic::Ordering::Relaxed) != 0 {
             // Tasks it woke through their wakers became ready before it did: queue them first.
             self.drain_wakes();
@@ -340,7 +399,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let s = h.state.get();
         if s == RUNNING | Y && r.is_pending() {
             h.state.set(QUEUED);
-            self.core.ring_push(idx as u16);
+            self.ring_push(idx as u16);
         } else {
             self.after_poll(idx, r, s);
         }
@@ -348,7 +407,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// A ring entry whose state is not plain `QUEUED`.
     #[cold]
-    fn dequeued_cold<C: Clock>(&'static self, idx: usize, clock: &C) {
+    fn dequeued_cold<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) {
         let Some(h) = self.headers.get(idx) else { return };
         let s = h.state.get();
         if s & KIND != QUEUED {
@@ -359,22 +418,23 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return;
         }
         self.clear_registrations(idx);
-        self.poll_task(idx, clock);
+        self.poll_task(idx, clock, cx);
     }
 
     /// Runs a task picked from the sampled list or the deadline heap.
     #[cold]
-    fn run_picked<C: Clock>(&'static self, idx: usize, clock: &C) {
+    fn run_picked<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) {
         let h = &self.headers[idx];
         if h.state.get() & KIND == QUEUED {
             self.core.ring_remove(idx as u16);
         }
         self.clear_registrations(idx);
-        self.poll_task(idx, clock);
+        self.poll_task(idx, clock, cx);
     }
 
     /// Processes the result of a poll other than a plain yield.
     #[cold]
+    #[inline(never)]
     fn after_poll(&'static self, idx: usize, r: Poll<()>, s: u8) {
         let joining = self.core.joining.replace(false);
         let req = self.core.req_deadline.replace(u64::MAX);
@@ -393,7 +453,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if paused != 0 {
                 READY_PAUSED
             } else {
-                self.core.ring_push(idx as u16);
+                self.ring_push(idx as u16);
                 QUEUED
             }
         } else if joining {
@@ -414,9 +474,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let was_paused = h.state.get() & PAUSED != 0;
         // Marked first, so calls made by its destructors see it as finished.
         h.state.set(DROPPING);
-        if let Some(f) = h.poll.take() {
-            let _ = self.storage[idx].call(f, None);
-        }
+        let vt = h.vtable.replace(&EMPTY_VTABLE);
+        self.storage[idx].drop_with(vt);
         h.state.set(EMPTY);
         let gen = h.gen.get().wrapping_add(1);
         h.gen.set(gen);
@@ -453,9 +512,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         h.state.set(s & !REG);
     }
 
+    #[cold]
+    #[inline(never)]
     fn drain_wakes(&self) {
-        self.core.nudged.store(false, portable_atomic::Ordering::Relaxed);
-        let groups = self.core.woken.swap(0, portable_atomic::Ordering::Acquire);
+        let groups = self.core.woken.swap(0, portable_atomic::Ordering::Acquire) & !NUDGE;
         let shift = self.core.group_shift;
         let mut bits = groups;
         while bits != 0 {
@@ -474,9 +534,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
-    fn pick_urgent<C: Clock>(&'static self, clock: &C) -> Urgent {
+    fn pick_urgent<C: Clock>(&'static self, clock: &C, cx: &mut Context<'_>) -> Urgent {
         if self.sampled_len.get() != 0 {
-            match self.sample_all(clock) {
+            match self.sample_all(clock, cx) {
                 Urgent::None => {}
                 other => return other,
             }
@@ -502,7 +562,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// Polls every sampled task in sample mode and returns the one with the best offer.
     #[cold]
-    fn sample_all<C: Clock>(&'static self, clock: &C) -> Urgent {
+    fn sample_all<C: Clock>(&'static self, clock: &C, cx: &mut Context<'_>) -> Urgent {
         let mut best: Option<(u64, u32, usize)> = None;
         let base = self.next_seq.get();
         let mut i = 0;
@@ -514,7 +574,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             h.state.set(RUNNING);
             self.core.mode.set(MODE_SAMPLE);
             self.core.offer.set(0);
-            let r = self.poll_raw(idx, clock);
+            let r = self.poll_raw(idx, clock, cx);
             self.core.mode.set(MODE_RUN);
             let s = h.state.get();
             if r.is_pending() && s & !PAUSED == RUNNING {
@@ -554,7 +614,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     fn idle<C: Clock>(&'static self, clock: &C) {
         if let Some(hook) = self.idle_hook.get() {
             hook();
-            if self.core.ring_len.get() != 0 || self.stop.get() {
+            if self.core.ring_len.get() != 0 || self.attention.get() & STOP != 0 {
                 return;
             }
         }
@@ -577,7 +637,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let mut order = [0u16; N];
         let mut k = 0;
         for (i, h) in self.headers.iter().enumerate() {
-            if h.poll.get().is_some() {
+            if !core::ptr::eq(h.vtable.get(), &EMPTY_VTABLE) {
                 order[k] = i as u16;
                 k += 1;
             }
@@ -586,7 +646,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         order[..k].sort_unstable_by_key(|&i| Reverse(base.wrapping_sub(self.seq[usize::from(i)].get())));
         for &i in &order[..k] {
             let idx = usize::from(i);
-            if self.headers[idx].poll.get().is_some() {
+            if !core::ptr::eq(self.headers[idx].vtable.get(), &EMPTY_VTABLE) {
                 self.kill(idx);
             }
         }
@@ -663,7 +723,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         match s & KIND {
             READY_PAUSED => {
                 s = (s & !KIND) | QUEUED;
-                self.core.ring_push(id.idx);
+                self.ring_push(id.idx);
             }
             DUE_PAUSED => {
                 s = (s & !KIND) | WAITING | T;
@@ -722,7 +782,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.run(&CLOCK), RunEnd::Stopped);
     /// ```
     pub fn stop_all(&self) {
-        self.stop.set(true);
+        self.attention.set(self.attention.get() | STOP);
     }
 
     /// A future that resolves when the task finishes or is stopped (at once if it already has).
@@ -834,6 +894,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return; // cannot happen: a live task is not free
         }
         self.heap_len.set(pos + 1);
+        self.attention.set(self.attention.get() + 1);
         let me = idx as u16;
         while pos > 0 {
             let parent = (pos - 1) / 2;
@@ -855,6 +916,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         let last = self.heap[len - 1].get();
         self.heap_len.set(len - 1);
+        self.attention.set(self.attention.get() - 1);
         if pos == len - 1 {
             return;
         }
@@ -894,6 +956,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         if let Some(c) = self.sampled.get(len) {
             c.set(idx as u16);
             self.sampled_len.set(len + 1);
+            self.attention.set(self.attention.get() + 1);
             if poller {
                 self.pollers.set(self.pollers.get() + 1);
             }
@@ -906,6 +969,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if usize::from(self.sampled[i].get()) == idx {
                 self.sampled[i].set(self.sampled[len - 1].get());
                 self.sampled_len.set(len - 1);
+                self.attention.set(self.attention.get() - 1);
                 if self.headers[idx].state.get() & P != 0 {
                     self.pollers.set(self.pollers.get().saturating_sub(1));
                 }
