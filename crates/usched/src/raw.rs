@@ -139,6 +139,9 @@ impl Header {
     }
 }
 
+/// "No slot": the end of the round-robin list.
+pub(crate) const NIL: u16 = u16::MAX;
+
 /// The bit of `Core::woken` that only asks the scheduler to look again.
 pub(crate) const NUDGE: u32 = 1 << 31;
 
@@ -154,10 +157,13 @@ pub(crate) struct Core {
     pub(crate) woken: AtomicU32,
     pub(crate) group_shift: u32,
     pub(crate) headers: Cell<&'static [Header]>,
-    /// The round-robin FIFO: slot indices, `ring_len` of them from `ring_head`.
-    pub(crate) ring: Cell<&'static [Cell<u16>]>,
-    pub(crate) ring_head: Cell<usize>,
-    pub(crate) ring_len: Cell<usize>,
+    /// The round-robin FIFO, a list linked through `next`: `head` is the oldest slot (`NIL` if
+    /// the queue is empty), `tail` the newest (stale while empty).
+    pub(crate) next: Cell<&'static [Cell<u16>]>,
+    pub(crate) head: Cell<u16>,
+    pub(crate) tail: Cell<u16>,
+    /// The task being polled: its header, for wait futures.
+    pub(crate) current_hdr: Cell<*const Header>,
     pub(crate) clock: Cell<Option<&'static dyn Clock>>,
     /// `MODE_RUN` or `MODE_SAMPLE`.
     pub(crate) mode: Cell<u8>,
@@ -187,9 +193,10 @@ impl Core {
             woken: AtomicU32::new(0),
             group_shift,
             headers: Cell::new(&[]),
-            ring: Cell::new(&[]),
-            ring_head: Cell::new(0),
-            ring_len: Cell::new(0),
+            next: Cell::new(&[]),
+            head: Cell::new(NIL),
+            tail: Cell::new(NIL),
+            current_hdr: Cell::new(ptr::null()),
             clock: Cell::new(None),
             mode: Cell::new(MODE_RUN),
             offer: Cell::new(0),
@@ -257,40 +264,56 @@ impl Core {
     }
 
     /// Appends slot `idx` to the round-robin FIFO. The caller guarantees it is not in it already.
+    #[inline(always)]
+    pub(crate) fn ring_push_in(&self, next: &[Cell<u16>], idx: u16) {
+        if let Some(n) = next.get(usize::from(idx)) {
+            n.set(NIL);
+        }
+        if self.head.get() == NIL {
+            self.head.set(idx);
+        } else if let Some(t) = next.get(usize::from(self.tail.get())) {
+            t.set(idx);
+        }
+        self.tail.set(idx);
+    }
+
+    /// Takes the oldest slot off the round-robin FIFO.
+    #[inline(always)]
+    pub(crate) fn ring_pop_in(&self, next: &[Cell<u16>]) -> Option<u16> {
+        let idx = self.head.get();
+        self.head.set(next.get(usize::from(idx))?.get());
+        Some(idx)
+    }
+
     pub(crate) fn ring_push(&self, idx: u16) {
-        let ring = self.ring.get();
-        let mut at = self.ring_head.get() + self.ring_len.get();
-        if at >= ring.len() {
-            at -= ring.len();
-        }
-        if let Some(cell) = ring.get(at) {
-            cell.set(idx);
-            self.ring_len.set(self.ring_len.get() + 1);
-        }
+        self.ring_push_in(self.next.get(), idx);
     }
 
     /// Removes slot `idx` from the FIFO, keeping the others' order. O(queued); used by `stop`.
     pub(crate) fn ring_remove(&self, idx: u16) {
-        let ring = self.ring.get();
-        let cap = ring.len();
-        let (head, len) = (self.ring_head.get(), self.ring_len.get());
-        let at = |i: usize| {
-            let j = head + i;
-            if j >= cap {
-                j - cap
-            } else {
-                j
+        let next = self.next.get();
+        let mut prev = NIL;
+        let mut at = self.head.get();
+        while let Some(n) = next.get(usize::from(at)) {
+            if at == idx {
+                let after = n.get();
+                match next.get(usize::from(prev)) {
+                    Some(p) => p.set(after),
+                    None => self.head.set(after),
+                }
+                if after == NIL {
+                    self.tail.set(prev);
+                }
+                return;
             }
-        };
-        let mut kept = 0;
-        for i in 0..len {
-            let v = ring[at(i)].get();
-            if v != idx {
-                ring[at(kept)].set(v);
-                kept += 1;
-            }
+            prev = at;
+            at = n.get();
         }
-        self.ring_len.set(kept);
+    }
+
+    /// True if no task is queued for round-robin.
+    pub(crate) fn ring_empty(&self) -> bool {
+        self.head.get() == NIL
     }
 
     /// Wakes a task from the scheduler's own thread (task-to-task signals): no atomics.
@@ -340,10 +363,9 @@ static REMOTE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, noop);
 /// The header of the task being polled, from the LOCAL waker's core pointer.
 fn current_header(core: *const ()) -> *const Header {
     // SAFETY: LOCAL wakers carry a core pointer of a 'static scheduler (invariant 1) and are
-    // only used inside a poll, on the scheduler's thread, while `current` is set (invariant 4).
-    let idx = usize::from(unsafe { &*core.cast::<Core>() }.current.get());
-    // Same provenance as `core`: the whole scheduler.
-    core.cast::<u8>().wrapping_add(HEADERS_OFFSET + idx * size_of::<Header>()).cast()
+    // only used inside a poll, on the scheduler's thread, while `current_hdr` is set to a header
+    // pointer derived from the whole scheduler (invariant 4).
+    unsafe { &*core.cast::<Core>() }.current_hdr.get()
 }
 
 fn local_clone(p: *const ()) -> RawWaker {

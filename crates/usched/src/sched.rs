@@ -31,7 +31,7 @@ use core::task::{Context, Poll};
 use core::time::Duration;
 
 use crate::join::Join;
-use crate::raw::{Core, Header, Storage, EMPTY_VTABLE, HEADERS_OFFSET, MODE_RUN, MODE_SAMPLE, NUDGE};
+use crate::raw::{Core, Header, Storage, EMPTY_VTABLE, HEADERS_OFFSET, MODE_RUN, MODE_SAMPLE, NIL, NUDGE};
 use crate::state::*;
 use crate::stats::SchedStats;
 #[cfg(feature = "stats")]
@@ -89,7 +89,8 @@ enum Urgent {
 pub struct Sched<const N: usize, const SLOT: usize> {
     core: Core,
     headers: [Header; N],
-    ring: [Cell<u16>; N],
+    /// The round-robin FIFO's links (see `Core::head`).
+    next: [Cell<u16>; N],
     /// The deadline heap in `[0, heap_len)`; the free-slot stack in `[N - free_len, N)`.
     /// They never overlap: a free slot has no deadline.
     heap: [Cell<u16>; N],
@@ -137,7 +138,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         Sched {
             core: Core::new(N),
             headers: [const { Header::empty() }; N],
-            ring: [const { Cell::new(0) }; N],
+            next: [const { Cell::new(NIL) }; N],
             heap: [const { Cell::new(0) }; N],
             heap_pos: [const { Cell::new(NONE) }; N],
             sampled: [const { Cell::new(0) }; N],
@@ -174,7 +175,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.free_push(i as u16);
         }
         self.core.headers.set(&self.headers);
-        self.core.ring.set(&self.ring);
+        self.core.next.set(&self.next);
     }
 
     // ----- spawning -----------------------------------------------------------------------
@@ -341,33 +342,20 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
     }
 
-    /// Takes the oldest slot off the round-robin FIFO (the same ring `Core::ring_push` fills).
-    #[inline]
+    #[inline(always)]
     fn ring_pop(&self) -> Option<usize> {
-        let len = self.core.ring_len.get();
-        if len == 0 {
-            return None;
-        }
-        let head = self.core.ring_head.get();
-        let idx = self.ring.get(head)?.get();
-        let next = head + 1;
-        self.core.ring_head.set(if next == N { 0 } else { next });
-        self.core.ring_len.set(len - 1);
-        Some(usize::from(idx))
+        self.core.ring_pop_in(&self.next).map(usize::from)
     }
 
-    /// Appends a slot to the round-robin FIFO.
-    #[inline]
+    #[inline(always)]
     fn ring_push(&self, idx: u16) {
-        let len = self.core.ring_len.get();
-        let mut at = self.core.ring_head.get() + len;
-        if at >= N {
-            at -= N;
-        }
-        if let Some(c) = self.ring.get(at) {
-            c.set(idx);
-            self.core.ring_len.set(len + 1);
-        }
+        self.core.ring_push_in(&self.next, idx);
+    }
+
+    /// The header pointer wait futures see: derived from the whole scheduler, so the core is
+    /// reachable from it.
+    fn header_ptr(&'static self, idx: usize) -> *const Header {
+        (self as *const Self).cast::<u8>().wrapping_add(HEADERS_OFFSET + idx * size_of::<Header>()).cast()
     }
 
     #[inline(always)]
@@ -376,6 +364,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return Poll::Ready(());
         };
         self.core.current.set(idx as u16);
+        self.core.current_hdr.set(self.header_ptr(idx));
         #[cfg(feature = "stats")]
         let t0 = clock.now();
         let r = slot.poll(h.vtable.get(), cx);
@@ -614,7 +603,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     fn idle<C: Clock>(&'static self, clock: &C) {
         if let Some(hook) = self.idle_hook.get() {
             hook();
-            if self.core.ring_len.get() != 0 || self.attention.get() & STOP != 0 {
+            if !self.core.ring_empty() || self.attention.get() & STOP != 0 {
                 return;
             }
         }
