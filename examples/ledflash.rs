@@ -19,7 +19,7 @@ async fn toggle(led: Pin, period: Duration) {
 pub fn demo(d: &'static Demo) -> DemoResult {
     for (x, led) in d.leds.into_iter().enumerate() {
         let period = Duration::from_millis(200 + 500 * x as u64); // 0.2, 0.7, 1.2, 1.7 s
-        d.spawn("toggle", toggle(led, period))?;
+        d.spawn(format!("toggle {}", led.name()), toggle(led, period))?;
     }
     d.spawn("stop", d.stop_after(Duration::from_secs(10)))?; // commit suicide after 10 s
     d.run();

@@ -64,7 +64,8 @@ impl Args {
                 "--headless" => a.headless = true,
                 "--fast" => a.fast = true,
                 "--vcd" | "--trace" => {
-                    let file = it.next().filter(|f| !f.starts_with("--")).ok_or(format!("{arg} needs a FILE"))?;
+                    let file =
+                        it.next().filter(|f| !f.starts_with("--")).ok_or(format!("{arg} needs a FILE"))?;
                     if arg == "--vcd" {
                         a.vcd = Some(file);
                     } else {

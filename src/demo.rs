@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use usched::{sleep, RunEnd, Sched, SpawnError, TaskError, TaskId};
+use usched::{sleep, sleep_until, RunEnd, Sched, SpawnError, TaskError, TaskId};
 use usched_sim::{Accel, Board, Hd44780, Pin};
 
 use crate::tasktrace::{Recorder, Traced};
@@ -90,7 +90,7 @@ pub struct Demo {
     pub leds: [Pin; 4],
     buttons: RefCell<Vec<Button>>,
     lcd: RefCell<Option<Hd44780>>,
-    tasks: RefCell<Vec<(TaskId, &'static str)>>,
+    tasks: RefCell<Vec<(TaskId, String)>>,
     rec: &'static Recorder,
 }
 
@@ -118,8 +118,11 @@ impl Demo {
             p.set_words("off", "on");
             p
         });
-        let rec: &'static Recorder =
-            Box::leak(Box::new(Recorder { on: trace, names: RefCell::new(Vec::new()), spans: RefCell::new(Vec::new()) }));
+        let rec: &'static Recorder = Box::leak(Box::new(Recorder {
+            on: trace,
+            names: RefCell::new(Vec::new()),
+            spans: RefCell::new(Vec::new()),
+        }));
         let demo: &'static Demo = Box::leak(Box::new(Demo {
             board,
             sched: Box::leak(Box::new(Sched::new())),
@@ -138,15 +141,16 @@ impl Demo {
     /// ```
     /// let d = usched_demos::Demo::new(false);
     /// let id = d.spawn("idle", async {}).unwrap();
-    /// assert_eq!(d.task_name(id), Some("idle"));
+    /// assert_eq!(d.task_name(id).as_deref(), Some("idle"));
     /// ```
-    pub fn spawn<F>(&'static self, name: &'static str, fut: F) -> Result<TaskId, SpawnError>
+    pub fn spawn<F>(&'static self, name: impl Into<String>, fut: F) -> Result<TaskId, SpawnError>
     where
         F: Future<Output = ()> + 'static,
     {
+        let name = name.into();
         let task = {
             let mut names = self.rec.names.borrow_mut();
-            names.push(name);
+            names.push(name.clone());
             names.len() - 1
         };
         let id = self.sched.spawn(Traced { fut, task, board: self.board, rec: self.rec })?;
@@ -159,10 +163,10 @@ impl Demo {
     /// ```
     /// let d = usched_demos::Demo::new(false);
     /// let id = d.spawn("x", async {}).unwrap();
-    /// assert_eq!(d.task_name(id), Some("x"));
+    /// assert_eq!(d.task_name(id).as_deref(), Some("x"));
     /// ```
-    pub fn task_name(&self, id: TaskId) -> Option<&'static str> {
-        self.tasks.borrow().iter().find(|(t, _)| *t == id).map(|&(_, n)| n)
+    pub fn task_name(&self, id: TaskId) -> Option<String> {
+        self.tasks.borrow().iter().find(|(t, _)| *t == id).map(|(_, n)| n.clone())
     }
 
     /// Every task spawned so far, with its name, in spawn order.
@@ -172,7 +176,7 @@ impl Demo {
     /// d.spawn("x", async {}).unwrap();
     /// assert_eq!(d.tasks().len(), 1);
     /// ```
-    pub fn tasks(&self) -> Vec<(TaskId, &'static str)> {
+    pub fn tasks(&self) -> Vec<(TaskId, String)> {
         self.tasks.borrow().clone()
     }
 
@@ -224,9 +228,14 @@ impl Demo {
     /// d.run();
     /// assert_eq!(d.board.now().as_micros(), 3_000_000);
     /// ```
+    ///
+    /// The deadline is fixed when `stop_after` is called, not when the task first runs, so the run
+    /// lasts `after` from set-up however busy the other tasks are at the start (the original ran a
+    /// thread up to its first `yield` inside `add_thread`, which had the same effect).
     pub fn stop_after(&'static self, after: Duration) -> impl Future<Output = ()> {
+        let at = self.board.now() + after;
         async move {
-            sleep(after).await;
+            sleep_until(at).await;
             self.sched.stop_all();
         }
     }
@@ -306,7 +315,7 @@ impl Demo {
             .map(|(i, n)| json!({"name": "thread_name", "ph": "M", "pid": 1, "tid": i + 1, "args": {"name": n}}))
             .collect();
         events.extend(self.rec.spans.borrow().iter().map(|&(task, start, end)| {
-            json!({"name": names.get(task).copied().unwrap_or("?"), "cat": "task", "ph": "X",
+            json!({"name": names.get(task).map_or("?", String::as_str), "cat": "task", "ph": "X",
                    "ts": start, "dur": end - start, "pid": 1, "tid": task + 1})
         }));
         let doc = json!({"displayTimeUnit": "ms", "traceEvents": events});

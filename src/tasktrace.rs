@@ -13,7 +13,7 @@ pub(crate) type Span = (usize, u64, u64);
 /// The recorder behind `--trace`: task names and poll spans.
 pub(crate) struct Recorder {
     pub(crate) on: bool,
-    pub(crate) names: RefCell<Vec<&'static str>>,
+    pub(crate) names: RefCell<Vec<String>>,
     pub(crate) spans: RefCell<Vec<Span>>,
 }
 

@@ -51,7 +51,11 @@ fn board_wall(start: std::time::Instant) -> Instant {
     Instant::from_micros(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX))
 }
 
-pub(crate) fn run(name: &str, d: &'static Demo, demo: fn(&'static Demo) -> DemoResult) -> Result<(), Box<dyn Error>> {
+pub(crate) fn run(
+    name: &str,
+    d: &'static Demo,
+    demo: fn(&'static Demo) -> DemoResult,
+) -> Result<(), Box<dyn Error>> {
     let (w, h) = crossterm::terminal::size()?;
     if w < MIN_W || h < MIN_H {
         return Err(format!(
@@ -184,10 +188,19 @@ impl View {
     }
 }
 
-fn render(f: &mut Frame, d: &Demo, name: &str, log: &VecDeque<String>, now: Instant, note: Option<&str>, footer: Option<&str>) {
+fn render(
+    f: &mut Frame,
+    d: &Demo,
+    name: &str,
+    log: &VecDeque<String>,
+    now: Instant,
+    note: Option<&str>,
+    footer: Option<&str>,
+) {
     let area = f.area();
     if area.width < MIN_W || area.height < MIN_H {
-        let msg = format!("terminal too small ({}x{}): needs {MIN_W}x{MIN_H}; q quits", area.width, area.height);
+        let msg =
+            format!("terminal too small ({}x{}): needs {MIN_W}x{MIN_H}; q quits", area.width, area.height);
         f.render_widget(Paragraph::new(msg), area);
         return;
     }
@@ -211,7 +224,8 @@ fn render(f: &mut Frame, d: &Demo, name: &str, log: &VecDeque<String>, now: Inst
         title,
     );
 
-    let [leds_area, buttons_area] = Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(top);
+    let [leds_area, buttons_area] =
+        Layout::horizontal([Constraint::Length(38), Constraint::Min(20)]).areas(top);
     let mut spans = vec![Span::raw(" ")];
     for (pin, c) in d.leds.iter().zip(LED_COLOURS) {
         let on = pin.level();
@@ -234,7 +248,10 @@ fn render(f: &mut Frame, d: &Demo, name: &str, log: &VecDeque<String>, now: Inst
     if buttons.is_empty() {
         spans.push(Span::raw("none"));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)).block(Block::bordered().title(" Buttons ")), buttons_area);
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).block(Block::bordered().title(" Buttons ")),
+        buttons_area,
+    );
 
     if let Some(lcd) = lcd {
         let (cols, _) = lcd.size();
@@ -243,7 +260,12 @@ fn render(f: &mut Frame, d: &Demo, name: &str, log: &VecDeque<String>, now: Inst
         let lines: Vec<Line> = lcd
             .rows()
             .into_iter()
-            .map(|r| Line::styled(if lcd.display_on() { r } else { " ".repeat(cols) }, Style::new().fg(Color::Black).bg(Color::Green)))
+            .map(|r| {
+                Line::styled(
+                    if lcd.display_on() { r } else { " ".repeat(cols) },
+                    Style::new().fg(Color::Black).bg(Color::Green),
+                )
+            })
             .collect();
         f.render_widget(Paragraph::new(lines).block(Block::bordered().title(" LCD ")), rect);
     }

@@ -17,7 +17,15 @@ macro_rules! demos {
     };
 }
 
-demos!(ledflash = "../examples/ledflash.rs");
+demos!(
+    ledflash = "../examples/ledflash.rs",
+    polltest = "../examples/polltest.rs",
+    roundrobin = "../examples/roundrobin.rs",
+    subthread = "../examples/subthread.rs",
+    instrument = "../examples/instrument.rs",
+    pause = "../examples/pause.rs",
+    cleanup = "../examples/cleanup.rs",
+);
 
 fn check(name: &str, got: String) {
     let path = format!("{}/tests/golden/{name}.txt", env!("CARGO_MANIFEST_DIR"));
@@ -25,9 +33,14 @@ fn check(name: &str, got: String) {
         std::fs::write(&path, &got).unwrap();
         return;
     }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (UPDATE_GOLDEN=1 writes it)"));
+    let want =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (UPDATE_GOLDEN=1 writes it)"));
     if got != want {
-        let line = got.lines().zip(want.lines()).position(|(a, b)| a != b).unwrap_or(got.lines().count().min(want.lines().count()));
+        let line = got
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.lines().count().min(want.lines().count()));
         panic!(
             "{name}: trace differs from {path} at line {}:\n  got:  {:?}\n  want: {:?}\n(UPDATE_GOLDEN=1 regenerates)",
             line + 1,
