@@ -1,0 +1,41 @@
+//! The smallest equivalent program on embassy-executor: two tasks that count and yield for ever.
+#![no_std]
+#![no_main]
+
+use core::future::Future;
+use core::pin::Pin;
+use core::sync::atomic::{AtomicU32, Ordering};
+use core::task::{Context, Poll};
+
+use embassy_executor::Spawner;
+use usched_bench_cortex_m as _;
+
+struct Yield(bool);
+
+impl Future for Yield {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+static COUNT: AtomicU32 = AtomicU32::new(0);
+
+#[embassy_executor::task(pool_size = 2)]
+async fn count() {
+    loop {
+        COUNT.fetch_add(1, Ordering::Relaxed);
+        Yield(false).await;
+    }
+}
+
+#[embassy_executor::main]
+async fn main(sp: Spawner) {
+    sp.spawn(count().unwrap());
+    sp.spawn(count().unwrap());
+}

@@ -1,0 +1,73 @@
+//! usched on Cortex-M4: round-robin and ping-pong, timed by the CMSDK timer.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use usched::{yield_now, Clock, Instant, Sched, Signal, Wakeup};
+use usched_bench_cortex_m::{calibrate, exit, report, ticks, timer_start};
+
+/// A bare-metal clock for workloads without deadlines: time stands still, idling returns.
+struct Still;
+
+impl Clock for Still {
+    fn now(&self) -> Instant {
+        Instant::ZERO
+    }
+    fn idle(&self, _: Option<Instant>, _: &Wakeup) {}
+}
+
+static STILL: Still = Still;
+
+fn rr<const N: usize>(s: &'static Sched<N, 32>, iters: u32) -> (u32, u32) {
+    let t0 = ticks();
+    for _ in 0..N {
+        let _ = s.spawn(async move {
+            for _ in 0..iters {
+                yield_now().await;
+            }
+        });
+    }
+    s.run(&STILL);
+    (N as u32 * iters, ticks() - t0)
+}
+
+fn pingpong(s: &'static Sched<2, 32>, sig: &'static [Signal; 2], iters: u32) -> (u32, u32) {
+    let t0 = ticks();
+    let _ = s.spawn(async move {
+        for _ in 0..iters {
+            sig[0].signal();
+            sig[1].wait().await;
+        }
+    });
+    let _ = s.spawn(async move {
+        for _ in 0..iters {
+            sig[0].wait().await;
+            sig[1].signal();
+        }
+    });
+    s.run(&STILL);
+    (iters, ticks() - t0)
+}
+
+#[entry]
+fn main() -> ! {
+    timer_start();
+    calibrate();
+    let one = core::mem::size_of::<Sched<1, 32>>();
+    let many = core::mem::size_of::<Sched<101, 32>>();
+    cortex_m_semihosting::hprintln!(
+        "size per_task={} fixed={}",
+        (many - one) / 100 - 32,
+        one - 32 - ((many - one) / 100 - 32)
+    );
+    let s1 = cortex_m::singleton!(: Sched<1, 32> = Sched::new()).unwrap();
+    report("rr", 1, rr(s1, 1000), rr(s1, 2000));
+    let s10 = cortex_m::singleton!(: Sched<10, 32> = Sched::new()).unwrap();
+    report("rr", 10, rr(s10, 100), rr(s10, 200));
+    let s100 = cortex_m::singleton!(: Sched<100, 32> = Sched::new()).unwrap();
+    report("rr", 100, rr(s100, 10), rr(s100, 20));
+    let s2 = cortex_m::singleton!(: Sched<2, 32> = Sched::new()).unwrap();
+    let sig = cortex_m::singleton!(: [Signal; 2] = [Signal::new(), Signal::new()]).unwrap();
+    report("pingpong", 2, pingpong(s2, sig, 1000), pingpong(s2, sig, 2000));
+    exit()
+}

@@ -1,0 +1,61 @@
+//! Shared by the Cortex-M benchmark programs: a free-running timer, calibration, output, exit.
+#![no_std]
+
+use core::arch::asm;
+use core::ptr::{read_volatile, write_volatile};
+
+/// CMSDK APB timer 0 of the mps2 boards (QEMU models it; it does not model DWT's cycle counter).
+const TIMER0: usize = 0x4000_0000;
+
+/// Starts timer 0 counting down from `u32::MAX`.
+pub fn timer_start() {
+    // SAFETY: TIMER0 is the CMSDK timer's register block on mps2-an386 (CTRL, VALUE, RELOAD).
+    unsafe {
+        write_volatile((TIMER0 + 0x8) as *mut u32, u32::MAX);
+        write_volatile((TIMER0 + 0x4) as *mut u32, u32::MAX);
+        write_volatile(TIMER0 as *mut u32, 1);
+    }
+}
+
+/// Ticks since `timer_start` (the timer counts down).
+#[inline(always)]
+pub fn ticks() -> u32 {
+    // SAFETY: reading the VALUE register of the timer started above.
+    u32::MAX - unsafe { read_volatile((TIMER0 + 0x4) as *const u32) }
+}
+
+/// Ticks for `n` iterations of a two-instruction loop.
+#[inline(never)]
+fn spin(n: u32) -> u32 {
+    let t0 = ticks();
+    // SAFETY: a register-only countdown loop.
+    unsafe { asm!("1:", "subs {0}, #1", "bne 1b", inout(reg) n => _, options(nomem, nostack)) };
+    ticks() - t0
+}
+
+/// Prints how many timer ticks one instruction takes: `calib ticks=.. instrs=..`.
+pub fn calibrate() {
+    let (a, b) = (spin(100_000), spin(200_000));
+    cortex_m_semihosting::hprintln!("calib ticks={} instrs={}", b - a, 200_000u32);
+}
+
+/// Prints one measurement: `ops` more operations took `ticks` more timer ticks.
+pub fn report(name: &str, n: usize, (ops1, t1): (u32, u32), (ops2, t2): (u32, u32)) {
+    cortex_m_semihosting::hprintln!("{} n={} ops={} ticks={}", name, n, ops2 - ops1, t2 - t1);
+}
+
+/// Ends the QEMU run.
+pub fn exit() -> ! {
+    cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_SUCCESS);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    cortex_m_semihosting::debug::exit(cortex_m_semihosting::debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
