@@ -94,7 +94,11 @@ async fn main(sp: Spawner) {
     fn header<F: Future + 'static>(_: &F) -> usize {
         core::mem::size_of::<embassy_executor::raw::TaskStorage<F>>() - core::mem::size_of::<F>()
     }
-    let f = async { Yield(false).await };
+    let f = async {
+        let x = 0u32;
+        Yield(false).await;
+        core::hint::black_box(x);
+    };
     let fixed = core::mem::size_of::<embassy_executor::raw::Executor>();
     cortex_m_semihosting::hprintln!("size per_task={} fixed={}", header(&f), fixed);
     report("rr", 1, rr(sp, 1, 1000).await, rr(sp, 1, 2000).await);
