@@ -316,14 +316,6 @@ impl Core {
         self.head.get() == NIL
     }
 
-    /// Wakes a task from the scheduler's own thread (task-to-task signals): no atomics.
-    pub(crate) fn wake_local(&self, idx: u16) {
-        let Some(hdr) = self.headers.get().get(usize::from(idx)) else {
-            return;
-        };
-        crate::state::wake(self, hdr);
-    }
-
     /// Builds the waker lent to every poll: it points at the core, whose `current` names the task.
     /// `core` must be derived from a pointer to the whole `'static` scheduler.
     pub(crate) fn local_waker(core: *const Core) -> core::mem::ManuallyDrop<Waker> {
@@ -404,22 +396,18 @@ pub(crate) fn nudge(w: &Waker) {
 /// A task as seen by a wait future inside its poll.
 #[derive(Copy, Clone)]
 pub(crate) struct TaskRef {
-    hdr: *const Header,
+    hdr: NonNull<Header>,
 }
 
 impl TaskRef {
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: see `task_of`: a LOCAL waker on the scheduler thread; the header lives for ever.
-        unsafe { &*self.hdr }
+        unsafe { self.hdr.as_ref() }
     }
 
     pub(crate) fn core(&self) -> &Core {
         // SAFETY: as above, and the pointer came from the whole scheduler (see `Sched::header_ptr`).
-        unsafe { core_of(self.hdr) }
-    }
-
-    pub(crate) fn idx(&self) -> u16 {
-        self.header().idx.get()
+        unsafe { core_of(self.hdr.as_ptr()) }
     }
 }
 
@@ -432,7 +420,7 @@ pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
     if !ptr::eq(w.vtable(), &LOCAL) {
         return None;
     }
-    let t = TaskRef { hdr: current_header(w.data()) };
+    let t = TaskRef { hdr: NonNull::new(current_header(w.data()).cast_mut())? };
     #[cfg(feature = "std")]
     if t.core().runner_mark.get() != thread_mark() {
         return None;

@@ -282,7 +282,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let end = loop {
             self.passes.set(self.passes.get() + 1);
             // The hot path: nothing woke from elsewhere, no deadline or poller is registered.
-            if (self.core.woken.load(portable_atomic::Ordering::Relaxed) as usize | self.attention.get()) == 0 {
+            if (self.core.woken.load(portable_atomic::Ordering::Relaxed) as usize | self.attention.get()) == 0
+            {
                 if let Some(idx) = self.ring_pop() {
                     match self.headers.get(idx) {
                         Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock, cx),
@@ -386,9 +387,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.drain_wakes();
         }
         let s = h.state.get();
-        if s == RUNNING | Y && r.is_pending() {
+        if r.is_pending() && s == RUNNING | Y {
             h.state.set(QUEUED);
             self.ring_push(idx as u16);
+        } else if r.is_pending() && s == RUNNING && !self.core.joining.get() {
+            // Waiting for a waker or a signal, nothing to register.
+            h.state.set(WAITING);
         } else {
             self.after_poll(idx, r, s);
         }

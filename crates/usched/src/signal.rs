@@ -8,11 +8,13 @@
 use core::cell::Cell;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 
 use crate::raw::TaskRef;
 
 /// A flag one task sets and another awaits. Setting it while nobody waits keeps it set.
+///
+/// Made for usched tasks: awaited anywhere else, the wait re-polls itself until the flag is set.
 ///
 /// ```
 /// use usched::{Sched, Signal};
@@ -27,8 +29,8 @@ use crate::raw::TaskRef;
 #[derive(Default)]
 pub struct Signal {
     set: Cell<bool>,
+    /// The waiting task and its generation (a stopped waiter's slot may have a new occupant).
     waiter: Cell<Option<(TaskRef, u32)>>,
-    foreign: Cell<Option<Waker>>,
 }
 
 impl Signal {
@@ -38,7 +40,7 @@ impl Signal {
     /// assert!(!usched::Signal::new().is_set());
     /// ```
     pub const fn new() -> Self {
-        Signal { set: Cell::new(false), waiter: Cell::new(None), foreign: Cell::new(None) }
+        Signal { set: Cell::new(false), waiter: Cell::new(None) }
     }
 
     /// Sets the signal and wakes its waiter, if any.
@@ -51,12 +53,10 @@ impl Signal {
     pub fn signal(&self) {
         self.set.set(true);
         if let Some((t, gen)) = self.waiter.take() {
-            if t.header().gen.get() == gen {
-                t.core().wake_local(t.idx());
+            let h = t.header();
+            if h.gen.get() == gen {
+                crate::state::wake(t.core(), h);
             }
-        }
-        if let Some(w) = self.foreign.take() {
-            w.wake();
         }
     }
 
@@ -97,7 +97,7 @@ impl Future for SignalWait<'_> {
         }
         match crate::wait::current(cx) {
             Some(t) => sig.waiter.set(Some((t, t.header().gen.get()))),
-            None => sig.foreign.set(Some(cx.waker().clone())),
+            None => cx.waker().wake_by_ref(),
         }
         Poll::Pending
     }
