@@ -99,14 +99,17 @@ pub(crate) struct State {
     log: Vec<Event>,
 }
 
-/// A pacer: called with (board, now, target) when board time is about to move; returns how far to
-/// move (between now and target). The terminal view uses it to make board time follow wall time.
-type Pacer = Box<dyn FnMut(&'static Board, Instant, Instant) -> Instant>;
+/// A pacer (see [`Board::set_pacer`]): called with the board, the time now and the target when
+/// board time is about to move; returns how far time may move (between now and the target).
+pub type Pacer = Box<dyn FnMut(&'static Board, Instant, Instant) -> Instant>;
+
+/// Where events go as they happen (see [`Board::set_sink`]).
+pub type Sink = Box<dyn FnMut(&Event)>;
 
 pub(crate) struct Shared {
     pub(crate) clock: SimClock,
     pub(crate) state: RefCell<State>,
-    sink: RefCell<Option<Box<dyn FnMut(&Event)>>>,
+    sink: RefCell<Option<Sink>>,
     pacer: RefCell<Option<Pacer>>,
     first: RefCell<Option<&'static Board>>,
 }
@@ -498,7 +501,7 @@ impl Board {
     /// b.log("early");
     /// b.set_sink(Some(Box::new(|e: &usched_sim::Event| assert_eq!(e.text, "early"))));
     /// ```
-    pub fn set_sink(&self, sink: Option<Box<dyn FnMut(&Event)>>) {
+    pub fn set_sink(&self, sink: Option<Sink>) {
         *self.shared.sink.borrow_mut() = sink;
         self.shared.flush();
     }
@@ -696,7 +699,11 @@ impl Shared {
                     s.seq += 1;
                     let seq = s.seq;
                     let next = at.as_micros().saturating_add(half);
-                    s.stimuli.push(Scheduled { at: next, seq, action: Action::Square { pin, half, left: left - 1 } });
+                    s.stimuli.push(Scheduled {
+                        at: next,
+                        seq,
+                        action: Action::Square { pin, half, left: left - 1 },
+                    });
                 }
             }
             Action::Irq(line) => line.signal(),

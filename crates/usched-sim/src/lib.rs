@@ -43,7 +43,7 @@ mod pin;
 mod vcd_out;
 
 pub use accel::Accel;
-pub use board::{Board, Event};
+pub use board::{Board, Event, Pacer, Sink};
 pub use clock::SimClock;
 pub use hd44780::{Hd44780, Violation};
 pub use pin::{Edge, Pin, WaitFor};
