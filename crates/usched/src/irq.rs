@@ -151,6 +151,12 @@ impl IrqLine {
 }
 
 /// The future returned by [`IrqLine::wait`] and [`IrqLine::wait_timeout`].
+///
+/// ```
+/// static LINE: usched::IrqLine = usched::IrqLine::new();
+/// let wait: usched::IrqWait<'_> = LINE.wait();
+/// # drop(wait);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct IrqWait<'a> {
     line: &'a IrqLine,

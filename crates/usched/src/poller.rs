@@ -112,6 +112,12 @@ impl<F: FnMut() -> Option<u32>> Poller<F> {
 }
 
 /// The future returned by [`Poller::wait`].
+///
+/// ```
+/// let mut p = usched::Poller::new(|| Some(3));
+/// let wait: usched::PollWait<'_, _> = p.wait();
+/// # drop(wait);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct PollWait<'a, F> {
     p: &'a mut Poller<F>,

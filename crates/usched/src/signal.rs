@@ -82,6 +82,12 @@ impl Signal {
 }
 
 /// The future returned by [`Signal::wait`].
+///
+/// ```
+/// let s = usched::Signal::new();
+/// let wait: usched::SignalWait<'_> = s.wait();
+/// # drop(wait);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SignalWait<'a> {
     sig: &'a Signal,

@@ -64,6 +64,11 @@ enum Until {
 /// The future returned by [`sleep`] and [`sleep_until`]. Resolves to the lateness.
 ///
 /// It needs a usched task to run in: awaited anywhere else it never completes.
+///
+/// ```
+/// let s: usched::Sleep = usched::sleep(core::time::Duration::from_millis(1));
+/// assert!(s.deadline().is_none()); // armed at its first poll
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Sleep {

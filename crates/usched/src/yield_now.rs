@@ -35,6 +35,11 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// ```
+/// let y: usched::YieldNow = usched::yield_now();
+/// # drop(y);
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct YieldNow {
