@@ -139,9 +139,14 @@ pub fn main(name: &str, demo: fn(&'static Demo) -> DemoResult) -> ExitCode {
         Mode::Trace | Mode::FastTrace => {
             d.board.set_sink(Some(Box::new(|e| {
                 let mut out = io::stdout().lock();
-                if writeln!(out, "{e}").and_then(|_| out.flush()).is_err() {
+                match writeln!(out, "{e}").and_then(|_| out.flush()) {
+                    Ok(()) => {}
                     // The reader went away (a closed pipe): stop quietly, as `yes | head` does.
-                    std::process::exit(0);
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+                    Err(e) => {
+                        eprintln!("cannot write the trace: {e}");
+                        std::process::exit(1);
+                    }
                 }
             })));
             if mode == Mode::FastTrace {

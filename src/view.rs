@@ -43,7 +43,7 @@ struct View {
     start: std::time::Instant,
     last_draw: Option<std::time::Instant>,
     quit: bool,
-    note: Option<String>,
+    note: Option<(String, std::time::Instant)>,
     footer: Option<String>,
 }
 
@@ -119,11 +119,11 @@ pub(crate) fn run(
                             board.press_at(at, &b.pin);
                             board.release_at(at + TAP, &b.pin);
                         }
-                        None => v.note = Some(format!("key '{c}' does nothing here")),
+                        None => v.note = Some((format!("key '{c}' does nothing here"), std::time::Instant::now())),
                     }
                     return at;
                 }
-                _ => v.note = Some("that key does nothing here".into()),
+                _ => v.note = Some(("that key does nothing here".into(), std::time::Instant::now())),
             }
             if v.quit {
                 d.print("quit from the keyboard");
@@ -182,7 +182,8 @@ fn colour(name: &str) -> Color {
 impl View {
     fn draw(&mut self, d: &Demo, log: &VecDeque<String>, now: Instant) -> std::io::Result<()> {
         self.last_draw = Some(std::time::Instant::now());
-        let (name, note, footer) = (self.name.clone(), self.note.clone(), self.footer.clone());
+        let note = self.note.as_ref().filter(|(_, t)| t.elapsed() < Duration::from_secs(2)).map(|(n, _)| n.clone());
+        let (name, footer) = (self.name.clone(), self.footer.clone());
         self.term.draw(|f| render(f, d, &name, log, now, note.as_deref(), footer.as_deref()))?;
         Ok(())
     }
