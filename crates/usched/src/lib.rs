@@ -75,10 +75,13 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod control;
+mod deadlines;
 mod irq;
 mod join;
 mod poller;
 mod raw;
+mod sampled;
 mod sched;
 mod signal;
 mod sleep;

@@ -30,18 +30,14 @@ use core::mem::size_of;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use crate::join::Join;
 use crate::raw::{Core, Header, Storage, EMPTY_VTABLE, HEADERS_OFFSET, MODE_RUN, MODE_SAMPLE, NIL, NUDGE};
 use crate::state::*;
-use crate::stats::SchedStats;
-#[cfg(feature = "stats")]
-use crate::stats::TaskStats;
-use crate::task::{RunEnd, SpawnError, Status, TaskError, TaskId};
-use crate::time::{micros, Clock, Instant, Wakeup};
+use crate::task::{RunEnd, SpawnError, TaskId};
+use crate::time::{Clock, Instant, Wakeup};
 
-const NONE: u16 = u16::MAX;
+pub(crate) const NONE: u16 = u16::MAX;
 /// The `attention` bit set by `stop_all`.
-const STOP: usize = 1 << (usize::BITS - 1);
+pub(crate) const STOP: usize = 1 << (usize::BITS - 1);
 
 /// What a slow pass did.
 enum Pass {
@@ -87,34 +83,34 @@ enum Urgent {
 /// ```
 #[repr(C)]
 pub struct Sched<const N: usize, const SLOT: usize> {
-    core: Core,
-    headers: [Header; N],
+    pub(crate) core: Core,
+    pub(crate) headers: [Header; N],
     /// The round-robin FIFO's links (see `Core::head`).
-    next: [Cell<u16>; N],
+    pub(crate) next: [Cell<u16>; N],
     /// The deadline heap in `[0, heap_len)`; the free-slot stack in `[N - free_len, N)`.
     /// They never overlap: a free slot has no deadline.
-    heap: [Cell<u16>; N],
-    heap_pos: [Cell<u16>; N],
-    sampled: [Cell<u16>; N],
-    seq: [Cell<u32>; N],
+    pub(crate) heap: [Cell<u16>; N],
+    pub(crate) heap_pos: [Cell<u16>; N],
+    pub(crate) sampled: [Cell<u16>; N],
+    pub(crate) seq: [Cell<u32>; N],
     /// Non-zero when a pass must look past the round-robin queue: `heap_len + sampled_len`,
     /// plus `STOP` once `stop_all` was called.
-    attention: Cell<usize>,
-    heap_len: Cell<usize>,
-    free_len: Cell<usize>,
-    sampled_len: Cell<usize>,
-    pollers: Cell<usize>,
-    joiners: Cell<usize>,
-    live: Cell<usize>,
-    paused: Cell<usize>,
-    next_seq: Cell<u32>,
-    inited: Cell<bool>,
-    running: Cell<bool>,
-    poll_interval_us: Cell<u64>,
-    idle_hook: Cell<Option<&'static dyn Fn()>>,
-    passes: Cell<u64>,
-    idle_us: Cell<u64>,
-    storage: [Storage<SLOT>; N],
+    pub(crate) attention: Cell<usize>,
+    pub(crate) heap_len: Cell<usize>,
+    pub(crate) free_len: Cell<usize>,
+    pub(crate) sampled_len: Cell<usize>,
+    pub(crate) pollers: Cell<usize>,
+    pub(crate) joiners: Cell<usize>,
+    pub(crate) live: Cell<usize>,
+    pub(crate) paused: Cell<usize>,
+    pub(crate) next_seq: Cell<u32>,
+    pub(crate) inited: Cell<bool>,
+    pub(crate) running: Cell<bool>,
+    pub(crate) poll_interval_us: Cell<u64>,
+    pub(crate) idle_hook: Cell<Option<&'static dyn Fn()>>,
+    pub(crate) passes: Cell<u64>,
+    pub(crate) idle_us: Cell<u64>,
+    pub(crate) storage: [Storage<SLOT>; N],
 }
 
 impl<const N: usize, const SLOT: usize> Default for Sched<N, SLOT> {
@@ -349,7 +345,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     #[inline(always)]
-    fn ring_push(&self, idx: u16) {
+    pub(crate) fn ring_push(&self, idx: u16) {
         self.core.ring_push_in(&self.next, idx);
     }
 
@@ -462,7 +458,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// Drops a task's future (its destructors run) and frees its slot. Registrations must be clear.
-    fn finish(&'static self, idx: usize) {
+    pub(crate) fn finish(&'static self, idx: usize) {
         let h = &self.headers[idx];
         let was_paused = h.state.get() & PAUSED != 0;
         // Marked first, so calls made by its destructors see it as finished.
@@ -490,7 +486,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// Removes a task from the deadline heap and the sampled list (not the ring).
-    fn clear_registrations(&self, idx: usize) {
+    pub(crate) fn clear_registrations(&self, idx: usize) {
         let h = &self.headers[idx];
         let s = h.state.get();
         if s & REG == 0 {
@@ -641,332 +637,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             let idx = usize::from(i);
             if !core::ptr::eq(self.headers[idx].vtable.get(), &EMPTY_VTABLE) {
                 self.kill(idx);
-            }
-        }
-    }
-
-    // ----- control ------------------------------------------------------------------------
-
-    fn live_slot(&self, id: TaskId) -> Option<&Header> {
-        let h = self.headers.get(usize::from(id.idx))?;
-        let kind = h.state.get() & KIND;
-        (h.gen.get() == id.gen && kind != EMPTY && kind != DROPPING).then_some(h)
-    }
-
-    /// What the task is doing.
-    ///
-    /// ```
-    /// use usched::{Sched, Status};
-    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
-    /// let id = s.spawn(async {}).unwrap();
-    /// assert_eq!(s.status(id), Status::Running);
-    /// ```
-    pub fn status(&self, id: TaskId) -> Status {
-        match self.live_slot(id) {
-            None => Status::Finished,
-            Some(h) if h.state.get() & PAUSED != 0 => Status::Paused,
-            Some(_) => Status::Running,
-        }
-    }
-
-    /// Pauses a task: it is neither polled nor scheduled, and its poller callback is not called.
-    /// Interrupt counts keep accumulating, and deadlines keep passing. Pausing a paused task does nothing.
-    ///
-    /// ```
-    /// use usched::{Sched, Status};
-    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
-    /// let id = s.spawn(async {}).unwrap();
-    /// s.pause(id).unwrap();
-    /// s.pause(id).unwrap(); // harmless
-    /// assert_eq!(s.status(id), Status::Paused);
-    /// ```
-    pub fn pause(&self, id: TaskId) -> Result<(), TaskError> {
-        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
-        let s = h.state.get();
-        if s & PAUSED == 0 {
-            h.state.set(s | PAUSED);
-            self.paused.set(self.paused.get() + 1);
-            if s & (P | I) != 0 && s & KIND != RUNNING {
-                self.sampled_remove(usize::from(id.idx));
-            }
-        }
-        Ok(())
-    }
-
-    /// Resumes a paused task in the wait it was paused in. A deadline that passed meanwhile fires
-    /// at once, reporting its full lateness. Resuming a running task does nothing.
-    ///
-    /// ```
-    /// use usched::{Sched, Status};
-    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
-    /// let id = s.spawn(async {}).unwrap();
-    /// s.pause(id).unwrap();
-    /// s.resume(id).unwrap();
-    /// assert_eq!(s.status(id), Status::Running);
-    /// ```
-    pub fn resume(&self, id: TaskId) -> Result<(), TaskError> {
-        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
-        let s = h.state.get();
-        if s & PAUSED == 0 {
-            return Ok(());
-        }
-        self.paused.set(self.paused.get() - 1);
-        let idx = usize::from(id.idx);
-        let mut s = s & !PAUSED;
-        match s & KIND {
-            READY_PAUSED => {
-                s = (s & !KIND) | QUEUED;
-                self.ring_push(id.idx);
-            }
-            DUE_PAUSED => {
-                s = (s & !KIND) | WAITING | T;
-                self.heap_insert(idx, h.deadline.get());
-            }
-            _ => {}
-        }
-        h.state.set(s);
-        if s & (P | I) != 0 && s & KIND != RUNNING {
-            self.sampled_add(idx, s & P != 0);
-        }
-        Ok(())
-    }
-
-    /// Stops (kills) a task: its future is dropped, so its destructors run. For another task that
-    /// happens before `stop` returns; a task that stops itself is dropped right after its current
-    /// poll, and never runs past the await that ends it.
-    ///
-    /// ```
-    /// use usched::{Sched, Status};
-    /// struct Guard;
-    /// impl Drop for Guard { fn drop(&mut self) { println!("cleanup runs") } }
-    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
-    /// let id = s.spawn(async { let _g = Guard; core::future::pending::<()>().await }).unwrap();
-    /// s.stop(id).unwrap();
-    /// assert_eq!(s.status(id), Status::Finished);
-    /// ```
-    pub fn stop(&'static self, id: TaskId) -> Result<(), TaskError> {
-        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
-        let s = h.state.get();
-        if s & KIND == RUNNING {
-            h.state.set((s & !KIND) | DROPPING);
-        } else {
-            self.kill(usize::from(id.idx));
-        }
-        Ok(())
-    }
-
-    fn kill(&'static self, idx: usize) {
-        let h = &self.headers[idx];
-        if h.state.get() & KIND == QUEUED {
-            self.core.ring_remove(idx as u16);
-        }
-        self.clear_registrations(idx);
-        self.finish(idx);
-    }
-
-    /// Asks `run` to return after the current task's poll. Every remaining task is then dropped.
-    ///
-    /// ```
-    /// use usched::{RunEnd, Sched};
-    /// use usched_sim::SimClock;
-    /// static CLOCK: SimClock = SimClock::new();
-    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
-    /// s.spawn(async move { s.stop_all() }).unwrap();
-    /// assert_eq!(s.run(&CLOCK), RunEnd::Stopped);
-    /// ```
-    pub fn stop_all(&self) {
-        self.attention.set(self.attention.get() | STOP);
-    }
-
-    /// A future that resolves when the task finishes or is stopped (at once if it already has).
-    /// A task that joins itself waits for ever.
-    ///
-    /// ```
-    /// use usched::{yield_now, Sched};
-    /// use usched_sim::SimClock;
-    /// static CLOCK: SimClock = SimClock::new();
-    /// let s: &'static Sched<2, 128> = Box::leak(Box::new(Sched::new()));
-    /// s.spawn(async move {
-    ///     let child = s.spawn(async { yield_now().await }).unwrap();
-    ///     s.join(child).await; // the original's `yield from subthread()`
-    /// }).unwrap();
-    /// s.run(&CLOCK);
-    /// ```
-    pub fn join(&'static self, id: TaskId) -> Join<N, SLOT> {
-        Join { sched: self, id }
-    }
-
-    /// The task being polled, if any.
-    ///
-    /// ```
-    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
-    /// assert_eq!(s.current(), None);
-    /// ```
-    pub fn current(&self) -> Option<TaskId> {
-        let idx = self.core.current.get();
-        let h = self.headers.get(usize::from(idx))?;
-        (self.running.get() && h.state.get() & KIND == RUNNING).then_some(TaskId { idx, gen: h.gen.get() })
-    }
-
-    /// The clock's time while `run` is running (zero before the first run).
-    ///
-    /// ```
-    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
-    /// assert_eq!(s.now(), usched::Instant::ZERO);
-    /// ```
-    pub fn now(&self) -> Instant {
-        self.core.now()
-    }
-
-    /// The statistics of a live task.
-    ///
-    /// ```
-    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
-    /// let id = s.spawn(async {}).unwrap();
-    /// assert_eq!(s.task_stats(id).unwrap().runs, 0);
-    /// ```
-    #[cfg(feature = "stats")]
-    pub fn task_stats(&self, id: TaskId) -> Result<TaskStats, TaskError> {
-        Ok(self.live_slot(id).ok_or(TaskError::Finished)?.stats.get())
-    }
-
-    /// Scheduler-wide counters: passes made and time spent idle.
-    ///
-    /// ```
-    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
-    /// assert_eq!(s.stats().idle, core::time::Duration::ZERO);
-    /// ```
-    pub fn stats(&self) -> SchedStats {
-        SchedStats { passes: self.passes.get(), idle: Duration::from_micros(self.idle_us.get()) }
-    }
-
-    /// How often to pass when nothing is ready but a poller waits (default zero: pass continuously,
-    /// so hardware is sampled as often as possible; a clock that cannot wait that short returns at once).
-    ///
-    /// ```
-    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
-    /// s.set_poll_interval(core::time::Duration::from_millis(1));
-    /// ```
-    pub fn set_poll_interval(&self, every: Duration) {
-        self.poll_interval_us.set(micros(every));
-    }
-
-    /// A function called each time the scheduler is about to idle (the original's idle thread).
-    ///
-    /// ```
-    /// fn hook() {}
-    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
-    /// s.set_idle_hook(Some(&hook));
-    /// ```
-    pub fn set_idle_hook(&self, hook: Option<&'static dyn Fn()>) {
-        self.idle_hook.set(hook);
-    }
-
-    // ----- the deadline heap ----------------------------------------------------------------
-
-    /// `a` fires before `b`: earlier deadline, then earlier spawn.
-    fn before(&self, a: u16, b: u16) -> bool {
-        let (a, b) = (usize::from(a), usize::from(b));
-        let (da, db) = (self.headers[a].deadline.get(), self.headers[b].deadline.get());
-        if da != db {
-            return da < db;
-        }
-        let base = self.next_seq.get();
-        base.wrapping_sub(self.seq[a].get()) > base.wrapping_sub(self.seq[b].get())
-    }
-
-    fn heap_set(&self, pos: usize, idx: u16) {
-        self.heap[pos].set(idx);
-        self.heap_pos[usize::from(idx)].set(pos as u16);
-    }
-
-    fn heap_insert(&self, idx: usize, deadline: u64) {
-        self.headers[idx].deadline.set(deadline);
-        let mut pos = self.heap_len.get();
-        if pos + self.free_len.get() >= N {
-            return; // cannot happen: a live task is not free
-        }
-        self.heap_len.set(pos + 1);
-        self.attention.set(self.attention.get() + 1);
-        let me = idx as u16;
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            let p = self.heap[parent].get();
-            if !self.before(me, p) {
-                break;
-            }
-            self.heap_set(pos, p);
-            pos = parent;
-        }
-        self.heap_set(pos, me);
-    }
-
-    fn heap_remove(&self, idx: usize) {
-        let pos = usize::from(self.heap_pos[idx].replace(NONE));
-        let len = self.heap_len.get();
-        if pos >= len {
-            return;
-        }
-        let last = self.heap[len - 1].get();
-        self.heap_len.set(len - 1);
-        self.attention.set(self.attention.get() - 1);
-        if pos == len - 1 {
-            return;
-        }
-        // Put `last` at `pos`, then sift it whichever way it belongs.
-        let mut pos = pos;
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            let p = self.heap[parent].get();
-            if !self.before(last, p) {
-                break;
-            }
-            self.heap_set(pos, p);
-            pos = parent;
-        }
-        let n = len - 1;
-        loop {
-            let l = 2 * pos + 1;
-            if l >= n {
-                break;
-            }
-            let r = l + 1;
-            let c = if r < n && self.before(self.heap[r].get(), self.heap[l].get()) { r } else { l };
-            let cv = self.heap[c].get();
-            if !self.before(cv, last) {
-                break;
-            }
-            self.heap_set(pos, cv);
-            pos = c;
-        }
-        self.heap_set(pos, last);
-    }
-
-    // ----- the sampled list -----------------------------------------------------------------
-
-    fn sampled_add(&self, idx: usize, poller: bool) {
-        let len = self.sampled_len.get();
-        if let Some(c) = self.sampled.get(len) {
-            c.set(idx as u16);
-            self.sampled_len.set(len + 1);
-            self.attention.set(self.attention.get() + 1);
-            if poller {
-                self.pollers.set(self.pollers.get() + 1);
-            }
-        }
-    }
-
-    fn sampled_remove(&self, idx: usize) {
-        let len = self.sampled_len.get();
-        for i in 0..len {
-            if usize::from(self.sampled[i].get()) == idx {
-                self.sampled[i].set(self.sampled[len - 1].get());
-                self.sampled_len.set(len - 1);
-                self.attention.set(self.attention.get() - 1);
-                if self.headers[idx].state.get() & P != 0 {
-                    self.pollers.set(self.pollers.get().saturating_sub(1));
-                }
-                return;
             }
         }
     }
