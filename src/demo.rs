@@ -64,7 +64,7 @@ impl From<TaskError> for DemoError {
 /// ```
 /// let d = usched_demos::Demo::new(false);
 /// let b = d.button("X5", 'a');
-/// assert_eq!(d.buttons()[0].key, 'a');
+/// assert_eq!(d.buttons()[1].key, 'a'); // after the USR switch
 /// assert!(b.level()); // pulled up: released
 /// ```
 #[derive(Clone, Debug)]

@@ -38,6 +38,7 @@ mod view;
 pub use args::{Args, Mode, USAGE};
 pub use demo::{heartbeat, Button, Demo, DemoError, DemoResult, DemoSched};
 pub use tasktrace::Traced;
+pub use view::board_snapshot;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;

@@ -119,7 +119,9 @@ pub(crate) fn run(
                             board.press_at(at, &b.pin);
                             board.release_at(at + TAP, &b.pin);
                         }
-                        None => v.note = Some((format!("key '{c}' does nothing here"), std::time::Instant::now())),
+                        None => {
+                            v.note = Some((format!("key '{c}' does nothing here"), std::time::Instant::now()))
+                        }
                     }
                     return at;
                 }
@@ -182,7 +184,8 @@ fn colour(name: &str) -> Color {
 impl View {
     fn draw(&mut self, d: &Demo, log: &VecDeque<String>, now: Instant) -> std::io::Result<()> {
         self.last_draw = Some(std::time::Instant::now());
-        let note = self.note.as_ref().filter(|(_, t)| t.elapsed() < Duration::from_secs(2)).map(|(n, _)| n.clone());
+        let note =
+            self.note.as_ref().filter(|(_, t)| t.elapsed() < Duration::from_secs(2)).map(|(n, _)| n.clone());
         let (name, footer) = (self.name.clone(), self.footer.clone());
         self.term.draw(|f| render(f, d, &name, log, now, note.as_deref(), footer.as_deref()))?;
         Ok(())
@@ -282,4 +285,34 @@ fn render(
     }
     let text = footer.map(str::to_string).or(note.map(|n| format!(" {n}"))).unwrap_or(help);
     f.render_widget(Paragraph::new(Span::styled(text, Style::new().fg(Color::DarkGray))), keys);
+}
+
+/// Draws the board view of `d` once into a `width` × `height` text grid (no terminal needed),
+/// with `log` as the event lines: what the live view would show, for tests and bug reports.
+///
+/// ```
+/// let d = usched_demos::Demo::new(false);
+/// d.leds[2].set(true);
+/// let screen = usched_demos::board_snapshot("demo", d, &["  0.000000 led yellow on".into()], 80, 24);
+/// assert!(screen.contains("● yellow"));
+/// assert!(screen.contains("  0.000000 led yellow on"));
+/// assert!(screen.contains("[u] USR"));
+/// ```
+pub fn board_snapshot(name: &str, d: &Demo, log: &[String], width: u16, height: u16) -> String {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let Ok(mut term) = ratatui::Terminal::new(backend);
+    let log: VecDeque<String> = log.iter().cloned().collect();
+    let now = d.board.now();
+    if term.draw(|f| render(f, d, name, &log, now, None, None)).is_err() {
+        return String::new();
+    }
+    let buf = term.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
 }
