@@ -755,11 +755,12 @@ impl Clock for Board {
                 Instant::MAX
             }
         };
-        let first = (*self.shared.first.borrow()).unwrap_or_else(|| {
-            // Never happens: `Board::new` sets it before handing the board out.
-            Box::leak(Box::new(Board { shared: self.shared, id: self.id }))
-        });
-        let to = first.pace(now, target).max(now).min(target);
+        // Pacing needs the `'static` board that `Board::new` recorded; without one, no pacing.
+        let first = *self.shared.first.borrow();
+        let to = match first {
+            Some(b) => b.pace(now, target).max(now).min(target),
+            None => target,
+        };
         self.shared.move_to(to);
     }
 }
