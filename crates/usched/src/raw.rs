@@ -66,8 +66,9 @@ impl<F: Future<Output = ()>> Typed<F> {
     }
 }
 
-/// Bytes for one task's future, aligned for anything up to 8-byte alignment.
-#[repr(C, align(8))]
+/// Bytes for one task's future, aligned for anything up to 16-byte alignment (a `u128` held
+/// across an await needs 16 on x86_64).
+#[repr(C, align(16))]
 pub(crate) struct Storage<const S: usize>(UnsafeCell<MaybeUninit<[u8; S]>>);
 
 impl<const S: usize> Storage<S> {
@@ -78,7 +79,7 @@ impl<const S: usize> Storage<S> {
     /// Moves `fut` into the slot and returns the vtable that polls and drops it.
     /// The caller checks at compile time that `F` fits (size and alignment) and that the slot is free.
     pub(crate) fn put<F: Future<Output = ()>>(&self, fut: F) -> &'static VTable {
-        debug_assert!(size_of::<F>() <= S && core::mem::align_of::<F>() <= 8);
+        debug_assert!(size_of::<F>() <= S && core::mem::align_of::<F>() <= 16);
         // SAFETY: the slot is free (no live value, nobody holds a reference into it), large and
         // aligned enough for `F` (const-asserted in `spawn`).
         unsafe { self.0.get().cast::<F>().write(fut) };

@@ -179,7 +179,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// Adds a task. It does not run here: it joins the back of the round-robin queue, so tasks
     /// get their first poll in spawn order. Works before [`run`](Self::run) and from inside tasks.
     ///
-    /// A future larger than `SLOT` bytes (or aligned to more than 8) does not compile:
+    /// Nothing in the task runs before its first poll, so a `sleep` at its top starts counting
+    /// then, not at `spawn` (the original ran a thread up to its first `yield` inside
+    /// `add_thread`). For a deadline fixed at spawn time, compute an [`Instant`] and use
+    /// [`sleep_until`](crate::sleep_until).
+    ///
+    /// A future larger than `SLOT` bytes (or aligned to more than 16) does not compile:
     ///
     /// ```compile_fail
     /// let s: &'static usched::Sched<2, 16> = Box::leak(Box::new(usched::Sched::new()));
@@ -203,7 +208,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     {
         const {
             assert!(size_of::<F>() <= SLOT, "future too large for its slot: raise SLOT");
-            assert!(core::mem::align_of::<F>() <= 8, "future aligned to more than 8 bytes");
+            assert!(core::mem::align_of::<F>() <= 16, "future aligned to more than 16 bytes");
         }
         self.init();
         let idx = self.free_pop().ok_or(SpawnError::Full)?;

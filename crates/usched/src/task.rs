@@ -86,6 +86,8 @@ impl fmt::Display for SpawnError {
     }
 }
 
+impl core::error::Error for SpawnError {}
+
 /// A control call named a task that is no longer there.
 ///
 /// ```
@@ -107,6 +109,8 @@ impl fmt::Display for TaskError {
         f.write_str("the task has finished")
     }
 }
+
+impl core::error::Error for TaskError {}
 
 /// Why [`Sched::run`](crate::Sched::run) returned. Every remaining task has been dropped by then.
 ///

@@ -19,6 +19,22 @@ fn a1_future_filling_its_slot_runs() {
     assert_eq!(log.take(), ["sum 336"]);
 }
 
+/// A1: futures aligned to 16 bytes (a `u128` held across an await) are accepted.
+#[test]
+fn a1_sixteen_byte_aligned_futures_fit() {
+    let c = clock();
+    let s = sched::<1, 128>();
+    let log = Log::new();
+    s.spawn(async move {
+        let wide: u128 = std::time::Duration::from_secs(3).as_micros();
+        yield_now().await;
+        log.push(format!("{wide}"));
+    })
+    .unwrap();
+    s.run(c);
+    assert_eq!(log.take(), ["3000000"]);
+}
+
 /// A2: spawn does not run the task; first polls happen in spawn order, from the back of the
 /// round-robin queue, both before `run` and from inside a task.
 #[test]
