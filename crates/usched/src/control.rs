@@ -9,6 +9,7 @@
 //! context managers. A task that stops itself is dropped right after its current poll, so it never
 //! runs past the await that follows.
 
+use core::mem::size_of;
 use core::time::Duration;
 
 use crate::join::Join;
@@ -178,7 +179,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.current(), None);
     /// ```
     pub fn current(&self) -> Option<TaskId> {
-        let idx = self.core.current.get();
+        // The slot whose header the core points at (address arithmetic only, no dereference).
+        let at = (self.core.current_hdr.get() as usize).wrapping_sub(self.headers.as_ptr() as usize);
+        let idx = u16::try_from(at / size_of::<Header>()).ok()?;
         let h = self.headers.get(usize::from(idx))?;
         (self.running.get() && h.state.get() & KIND == RUNNING).then_some(TaskId { idx, gen: h.gen.get() })
     }

@@ -82,6 +82,7 @@ impl IrqLine {
     /// LINE.signal();
     /// assert_eq!(LINE.pending(), 1);
     /// ```
+    #[inline]
     pub fn signal(&self) {
         self.signal_n(1);
     }
@@ -123,6 +124,7 @@ impl IrqLine {
     /// let fut = LINE.wait();
     /// # drop(fut);
     /// ```
+    #[inline]
     pub fn wait(&self) -> IrqWait<'_> {
         IrqWait { line: self, timeout: None, deadline: 0, registered: false }
     }
@@ -134,6 +136,7 @@ impl IrqLine {
     /// let fut = LINE.wait_timeout(core::time::Duration::from_secs(1));
     /// # drop(fut);
     /// ```
+    #[inline]
     pub fn wait_timeout(&self, timeout: Duration) -> IrqWait<'_> {
         IrqWait { line: self, timeout: Some(micros(timeout)), deadline: 0, registered: false }
     }
@@ -168,6 +171,7 @@ pub struct IrqWait<'a> {
 impl Future for IrqWait<'_> {
     type Output = IrqResult;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<IrqResult> {
         let this = self.get_mut();
         let line = this.line;

@@ -32,6 +32,7 @@ pub struct Join<const N: usize, const SLOT: usize> {
 impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
     type Output = ();
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.sched.status(self.id) == Status::Finished {
             return Poll::Ready(());

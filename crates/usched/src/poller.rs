@@ -94,6 +94,7 @@ impl<F: FnMut() -> Option<u32>> Poller<F> {
     /// let fut = p.wait();
     /// # drop(fut);
     /// ```
+    #[inline]
     pub fn wait(&mut self) -> PollWait<'_, F> {
         PollWait { p: self, rearm: true, registered: false }
     }
@@ -106,6 +107,7 @@ impl<F: FnMut() -> Option<u32>> Poller<F> {
     /// let fut = p.wait_same_deadline();
     /// # drop(fut);
     /// ```
+    #[inline]
     pub fn wait_same_deadline(&mut self) -> PollWait<'_, F> {
         PollWait { p: self, rearm: false, registered: false }
     }
@@ -128,6 +130,7 @@ pub struct PollWait<'a, F> {
 impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
     type Output = PollResult;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PollResult> {
         let this = self.get_mut();
         let Some(t) = crate::wait::current(cx) else {

@@ -176,7 +176,6 @@ pub(crate) struct Core {
     pub(crate) joining: Cell<bool>,
     /// During a run poll: the task stopped itself.
     pub(crate) stop_current: Cell<bool>,
-    pub(crate) current: Cell<u16>,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
     #[cfg(feature = "std")]
@@ -204,7 +203,6 @@ impl Core {
             req_deadline: Cell::new(u64::MAX),
             joining: Cell::new(false),
             stop_current: Cell::new(false),
-            current: Cell::new(0),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
             #[cfg(feature = "std")]
@@ -342,6 +340,7 @@ pub(crate) const HEADERS_OFFSET: usize = {
 
 /// # Safety
 /// `hdr` points at a header of a `'static` scheduler, derived from a pointer to the whole scheduler.
+#[inline]
 unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
     // SAFETY: the header is alive for ever (invariant 1); `idx` was written before any waker existed.
     let idx = usize::from(unsafe { &*hdr }.idx.get());
@@ -354,6 +353,7 @@ static LOCAL: RawWakerVTable = RawWakerVTable::new(local_clone, local_wake, loca
 static REMOTE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, noop);
 
 /// The header of the task being polled, from the LOCAL waker's core pointer.
+#[inline]
 fn current_header(core: *const ()) -> *const Header {
     // SAFETY: LOCAL wakers carry a core pointer of a 'static scheduler (invariant 1) and are
     // only used inside a poll, on the scheduler's thread, while `current_hdr` is set to a header
@@ -401,11 +401,13 @@ pub(crate) struct TaskRef {
 }
 
 impl TaskRef {
+    #[inline]
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: see `task_of`: a LOCAL waker on the scheduler thread; the header lives for ever.
         unsafe { self.hdr.as_ref() }
     }
 
+    #[inline]
     pub(crate) fn core(&self) -> &Core {
         // SAFETY: as above, and the pointer came from the whole scheduler (see `Sched::header_ptr`).
         unsafe { core_of(self.hdr.as_ptr()) }
@@ -416,6 +418,7 @@ impl TaskRef {
 ///
 /// Returns `None` for any other waker (a foreign executor, a combinator that substitutes its own
 /// waker) and, with `std`, on any thread but the scheduler's.
+#[inline]
 pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
     let w = cx.waker();
     if !ptr::eq(w.vtable(), &LOCAL) {

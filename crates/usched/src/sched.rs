@@ -365,7 +365,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let (Some(h), Some(slot)) = (self.headers.get(idx), self.storage.get(idx)) else {
             return Poll::Ready(());
         };
-        self.core.current.set(idx as u16);
         self.core.current_hdr.set(self.header_ptr(idx));
         #[cfg(feature = "stats")]
         let t0 = clock.now();

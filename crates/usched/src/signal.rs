@@ -50,6 +50,7 @@ impl Signal {
     /// s.signal();
     /// assert!(s.is_set());
     /// ```
+    #[inline]
     pub fn signal(&self) {
         self.set.set(true);
         if let Some((t, gen)) = self.waiter.take() {
@@ -76,6 +77,7 @@ impl Signal {
     /// let fut = s.wait();
     /// # drop(fut);
     /// ```
+    #[inline]
     pub fn wait(&self) -> SignalWait<'_> {
         SignalWait { sig: self }
     }
@@ -96,6 +98,7 @@ pub struct SignalWait<'a> {
 impl Future for SignalWait<'_> {
     type Output = ();
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let sig = self.sig;
         if sig.set.replace(false) {

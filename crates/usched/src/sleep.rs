@@ -27,6 +27,7 @@ use crate::time::{micros, Instant};
 /// }).unwrap();
 /// s.run(&CLOCK);
 /// ```
+#[inline]
 pub fn sleep(d: Duration) -> Sleep {
     Sleep { until: Until::After(micros(d)), deadline: 0, armed: false }
 }
@@ -51,6 +52,7 @@ pub fn sleep(d: Duration) -> Sleep {
 /// }).unwrap();
 /// s.run(&CLOCK);
 /// ```
+#[inline]
 pub fn sleep_until(at: Instant) -> Sleep {
     Sleep { until: Until::At(at.as_micros()), deadline: 0, armed: false }
 }
@@ -92,6 +94,7 @@ impl Sleep {
 impl Future for Sleep {
     type Output = Duration;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Duration> {
         let Some(t) = crate::wait::current(cx) else {
             return Poll::Pending;

@@ -40,6 +40,7 @@ pub(crate) const I: u8 = 0x80;
 pub(crate) const REG: u8 = T | P | I;
 
 /// A wake (from a waker, a local signal, or a finished task for its joiners).
+#[inline]
 pub(crate) fn wake(core: &Core, hdr: &Header) {
     let s = hdr.state.get();
     match s & KIND {

@@ -15,18 +15,21 @@ pub(crate) const CLASS_POLL: u64 = 1 << 32;
 pub(crate) const CLASS_IRQ: u64 = 2 << 32;
 
 /// The task being polled, if this poll comes from a usched scheduler.
+#[inline]
 pub(crate) fn current(cx: &Context<'_>) -> Option<TaskRef> {
     task_of(cx)
 }
 
 impl TaskRef {
     /// Sets a wait bit in the task's state.
+    #[inline]
     pub(crate) fn mark(&self, bit: u8) {
         let h = self.header();
         h.state.set(h.state.get() | bit);
     }
 
     /// Asks to be polled again no later than `deadline` (µs).
+    #[inline]
     pub(crate) fn request_deadline(&self, deadline: u64) {
         let (h, c) = (self.header(), self.core());
         let s = h.state.get();
@@ -39,11 +42,13 @@ impl TaskRef {
     }
 
     /// True during a sample poll: report, do not complete.
+    #[inline]
     pub(crate) fn sampling(&self) -> bool {
         self.core().mode.get() == MODE_SAMPLE
     }
 
     /// Offers an event during a sample poll.
+    #[inline]
     pub(crate) fn offer(&self, key: u64) {
         let c = self.core();
         if key > c.offer.get() {
@@ -52,6 +57,7 @@ impl TaskRef {
     }
 
     /// Now, in µs.
+    #[inline]
     pub(crate) fn now_us(&self) -> u64 {
         self.core().now().as_micros()
     }

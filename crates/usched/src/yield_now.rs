@@ -30,6 +30,7 @@ use crate::state::Y;
 /// s.run(&CLOCK);
 /// assert_eq!(*log.borrow(), ["a", "b", "a", "b"]);
 /// ```
+#[inline]
 pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
@@ -49,6 +50,7 @@ pub struct YieldNow {
 impl Future for YieldNow {
     type Output = ();
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.yielded {
             return Poll::Ready(());
