@@ -175,7 +175,7 @@ impl Future for IrqWait<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<IrqResult> {
         let this = self.get_mut();
         let line = this.line;
-        let Some(t) = crate::wait::current(cx) else {
+        let Some(t) = crate::wait::current_here(cx) else {
             // Outside usched: a plain wake-on-signal future without priorities or timeouts.
             let n = line.count.swap(0, Ordering::Acquire);
             if n > 0 {

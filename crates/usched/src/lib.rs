@@ -83,6 +83,7 @@ mod poller;
 mod raw;
 mod sampled;
 mod sched;
+mod shared;
 mod signal;
 mod sleep;
 mod state;

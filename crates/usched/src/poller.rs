@@ -133,7 +133,7 @@ impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PollResult> {
         let this = self.get_mut();
-        let Some(t) = crate::wait::current(cx) else {
+        let Some(t) = crate::wait::current_here(cx) else {
             return Poll::Pending;
         };
         let p = &mut *this.p;

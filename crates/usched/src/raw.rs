@@ -14,9 +14,11 @@
 //! 2. A slot's bytes hold a live `F` exactly while its header's vtable is `Typed::<F>::VTABLE`.
 //! 3. Wakers may travel to other threads and interrupt handlers; their functions touch only atomics
 //!    (`Header::wake`, `Core::woken`) and read `Header::idx`, written once before any waker exists.
-//! 4. Everything else behind a waker (`Cell`s) is reached only through [`task_of`], which accepts
-//!    only the *borrowed* waker the scheduler lends to a poll (`LOCAL`; clones get `REMOTE`), and
-//!    with `std` only on the scheduler's own thread. `LOCAL`'s functions run only inside a poll
+//! 4. Wait futures reach a task's bookkeeping only through [`task_of`], which accepts only the
+//!    waker the scheduler lends to its polls (`LOCAL`; clones get `REMOTE`). A borrowed `&Waker`
+//!    can reach another thread (a scoped thread started inside a poll), so what `task_of` exposes
+//!    is made of `shared.rs` cells (relaxed atomics). The run queue and the clock are touched only
+//!    after [`on_scheduler`] confirmed the scheduler's own `Context`, which cannot leave its thread. `LOCAL`'s functions run only inside a poll
 //!    (nobody else can reach the borrowed waker), when `Core::current` names the polled task.
 #![allow(unsafe_code)]
 
@@ -27,8 +29,9 @@ use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
-use portable_atomic::{AtomicU32, AtomicU8, Ordering::Relaxed};
+use portable_atomic::{AtomicPtr, AtomicU32, AtomicU8, Ordering::Relaxed};
 
+use crate::shared::{SharedBool, SharedPtr, SharedU64, SharedU8};
 use crate::time::{Clock, Instant};
 
 /// How to poll and drop the future type a slot holds.
@@ -116,7 +119,7 @@ pub(crate) struct Header {
     /// Bumped when the slot is freed, so stale [`TaskId`](crate::TaskId)s never match.
     pub(crate) gen: Cell<u32>,
     /// See `state.rs`: kind in the low bits, wait registrations and pause in the high bits.
-    pub(crate) state: Cell<u8>,
+    pub(crate) state: SharedU8,
     /// Set by a waker from anywhere; cleared by the scheduler.
     pub(crate) wake: AtomicU8,
     /// This slot's index; written once before any waker exists.
@@ -131,7 +134,7 @@ impl Header {
             deadline: Cell::new(0),
             vtable: Cell::new(&EMPTY_VTABLE),
             gen: Cell::new(0),
-            state: Cell::new(0),
+            state: SharedU8::new(0),
             wake: AtomicU8::new(0),
             idx: Cell::new(0),
             #[cfg(feature = "stats")]
@@ -164,22 +167,21 @@ pub(crate) struct Core {
     pub(crate) head: Cell<u16>,
     pub(crate) tail: Cell<u16>,
     /// The task being polled: its header, for wait futures.
-    pub(crate) current_hdr: Cell<*const Header>,
+    pub(crate) current_hdr: SharedPtr<Header>,
+    /// Written by `run` before any poll; read only by wait futures on the scheduler's own context.
     pub(crate) clock: Cell<Option<&'static dyn Clock>>,
     /// `MODE_RUN` or `MODE_SAMPLE`.
-    pub(crate) mode: Cell<u8>,
+    pub(crate) mode: SharedU8,
     /// During a sample poll: the best event offered (class << 32 | value), 0 for none.
-    pub(crate) offer: Cell<u64>,
+    pub(crate) offer: SharedU64,
     /// During a run poll with the `T` bit: the earliest deadline asked for.
-    pub(crate) req_deadline: Cell<u64>,
+    pub(crate) req_deadline: SharedU64,
     /// During a run poll: the task waits for another task to end.
-    pub(crate) joining: Cell<bool>,
-    /// During a run poll: the task stopped itself.
-    pub(crate) stop_current: Cell<bool>,
+    pub(crate) joining: SharedBool,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
-    #[cfg(feature = "std")]
-    runner_mark: Cell<usize>,
+    /// The address of the one `Context` the run lends to every poll (null outside `run`).
+    pub(crate) cx: AtomicPtr<()>,
 }
 
 impl Core {
@@ -196,17 +198,15 @@ impl Core {
             next: Cell::new(&[]),
             head: Cell::new(NIL),
             tail: Cell::new(NIL),
-            current_hdr: Cell::new(ptr::null()),
+            current_hdr: SharedPtr::null(),
             clock: Cell::new(None),
-            mode: Cell::new(MODE_RUN),
-            offer: Cell::new(0),
-            req_deadline: Cell::new(u64::MAX),
-            joining: Cell::new(false),
-            stop_current: Cell::new(false),
+            mode: SharedU8::new(MODE_RUN),
+            offer: SharedU64::new(0),
+            req_deadline: SharedU64::new(u64::MAX),
+            joining: SharedBool::new(false),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
-            #[cfg(feature = "std")]
-            runner_mark: Cell::new(0),
+            cx: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
@@ -247,7 +247,6 @@ impl Core {
         self.clock.set(Some(clock));
         #[cfg(feature = "std")]
         {
-            self.runner_mark.set(thread_mark());
             if let Ok(mut guard) = self.runner.lock() {
                 *guard = Some(std::thread::current());
             }
@@ -325,12 +324,6 @@ impl Core {
     }
 }
 
-#[cfg(feature = "std")]
-fn thread_mark() -> usize {
-    std::thread_local!(static MARK: u8 = const { 0 });
-    MARK.with(|m| m as *const u8 as usize)
-}
-
 /// Where the headers start inside a scheduler (checked for every `Sched<N, S>` at compile time).
 pub(crate) const HEADERS_OFFSET: usize = {
     let core = size_of::<Core>();
@@ -347,6 +340,14 @@ unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
     // SAFETY: repr(C) places the core `HEADERS_OFFSET` bytes before header 0 (asserted per
     // scheduler type); the pointer's provenance covers the whole scheduler.
     unsafe { &*hdr.cast::<u8>().sub(HEADERS_OFFSET + idx * size_of::<Header>()).cast::<Core>() }
+}
+
+/// True if `cx` is the very `Context` the scheduler lends to its polls. `Context` is neither
+/// `Send` nor `Sync`, so it never leaves the scheduler's thread, whereas a borrowed `&Waker` could
+/// (a scoped thread building its own `Context` from it).
+#[inline]
+pub(crate) fn on_scheduler(t: &TaskRef, cx: &Context<'_>) -> bool {
+    ptr::eq(t.core().cx.load(Relaxed).cast_const(), (cx as *const Context<'_>).cast())
 }
 
 static LOCAL: RawWakerVTable = RawWakerVTable::new(local_clone, local_wake, local_wake, noop);
@@ -417,7 +418,8 @@ impl TaskRef {
 /// The task being polled, if this context is one the scheduler lent to one of its polls.
 ///
 /// Returns `None` for any other waker (a foreign executor, a combinator that substitutes its own
-/// waker) and, with `std`, on any thread but the scheduler's.
+/// waker). What the returned task gives access to is safe to touch from any thread (see
+/// `shared.rs`); anything that is not must also check [`on_scheduler`].
 #[inline]
 pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
     let w = cx.waker();
@@ -425,9 +427,5 @@ pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
         return None;
     }
     let t = TaskRef { hdr: NonNull::new(current_header(w.data()).cast_mut())? };
-    #[cfg(feature = "std")]
-    if t.core().runner_mark.get() != thread_mark() {
-        return None;
-    }
     Some(t)
 }

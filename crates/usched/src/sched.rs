@@ -280,6 +280,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         // the core names the task being polled.
         let waker = Core::local_waker((self as *const Self).cast());
         let cx = &mut Context::from_waker(&waker);
+        self.core.cx.store((cx as *mut Context<'_>).cast(), portable_atomic::Ordering::Relaxed);
         let end = loop {
             self.passes.set(self.passes.get() + 1);
             // The hot path: nothing woke from elsewhere, no deadline or poller is registered.
@@ -307,6 +308,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
             self.idle(clock);
         };
+        self.core.cx.store(core::ptr::null_mut(), portable_atomic::Ordering::Relaxed);
         self.shutdown();
         self.running.set(false);
         end

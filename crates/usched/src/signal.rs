@@ -104,7 +104,9 @@ impl Future for SignalWait<'_> {
         if sig.set.replace(false) {
             return Poll::Ready(());
         }
-        match crate::wait::current(cx) {
+        // The waiter is woken straight onto the run queue, which only the scheduler's own thread
+        // may touch: record it only from the scheduler's own context.
+        match crate::wait::current_here(cx) {
             Some(t) => sig.waiter.set(Some((t, t.header().gen.get()))),
             None => cx.waker().wake_by_ref(),
         }

@@ -96,7 +96,7 @@ impl Future for Sleep {
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Duration> {
-        let Some(t) = crate::wait::current(cx) else {
+        let Some(t) = crate::wait::current_here(cx) else {
             return Poll::Pending;
         };
         if !self.armed {

@@ -7,7 +7,7 @@
 //! off and they cost nothing.
 
 #[cfg(feature = "stats")]
-use core::cell::Cell;
+use crate::shared::SharedU32;
 use core::time::Duration;
 
 /// What a task has done since it was spawned.
@@ -60,20 +60,20 @@ pub struct SchedStats {
 
 #[cfg(feature = "stats")]
 pub(crate) struct StatCells {
-    pub(crate) runs: Cell<u32>,
-    pub(crate) longest_us: Cell<u32>,
-    pub(crate) worst_late_us: Cell<u32>,
-    pub(crate) last_late_us: Cell<u32>,
+    pub(crate) runs: SharedU32,
+    pub(crate) longest_us: SharedU32,
+    pub(crate) worst_late_us: SharedU32,
+    pub(crate) last_late_us: SharedU32,
 }
 
 #[cfg(feature = "stats")]
 impl StatCells {
     pub(crate) const fn new() -> StatCells {
         StatCells {
-            runs: Cell::new(0),
-            longest_us: Cell::new(0),
-            worst_late_us: Cell::new(0),
-            last_late_us: Cell::new(0),
+            runs: SharedU32::new(0),
+            longest_us: SharedU32::new(0),
+            worst_late_us: SharedU32::new(0),
+            last_late_us: SharedU32::new(0),
         }
     }
 
@@ -101,7 +101,7 @@ impl StatCells {
     }
 
     pub(crate) fn get(&self) -> TaskStats {
-        let d = |c: &Cell<u32>| Duration::from_micros(u64::from(c.get()));
+        let d = |c: &SharedU32| Duration::from_micros(u64::from(c.get()));
         TaskStats {
             runs: self.runs.get(),
             longest_run: d(&self.longest_us),

@@ -140,7 +140,7 @@ impl Deadline {
         let at = match self.at {
             Some(at) => at,
             None => {
-                let now = poll_fn(|cx| Poll::Ready(crate::wait::current(cx).map(|t| t.now_us()))).await;
+                let now = poll_fn(|cx| Poll::Ready(crate::wait::current_here(cx).map(|t| t.now_us()))).await;
                 let at = Instant::from_micros(now.unwrap_or(0)) + self.period;
                 self.at = Some(at);
                 at

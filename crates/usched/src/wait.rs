@@ -14,10 +14,18 @@ use crate::state::T;
 pub(crate) const CLASS_POLL: u64 = 1 << 32;
 pub(crate) const CLASS_IRQ: u64 = 2 << 32;
 
-/// The task being polled, if this poll comes from a usched scheduler.
+/// The task being polled, if this poll comes from a usched scheduler. Enough for waits that only
+/// set bits (see `shared.rs`).
 #[inline]
 pub(crate) fn current(cx: &Context<'_>) -> Option<TaskRef> {
     task_of(cx)
+}
+
+/// The task being polled, if this poll comes from a usched scheduler on its own thread: needed
+/// to read the clock or touch the run queue.
+#[inline]
+pub(crate) fn current_here(cx: &Context<'_>) -> Option<TaskRef> {
+    task_of(cx).filter(|t| crate::raw::on_scheduler(t, cx))
 }
 
 impl TaskRef {
