@@ -25,8 +25,10 @@ impl SharedU8 {
     }
 }
 
+#[cfg(feature = "stats")]
 pub(crate) struct SharedU32(AtomicU32);
 
+#[cfg(feature = "stats")]
 impl SharedU32 {
     pub(crate) const fn new(v: u32) -> Self {
         SharedU32(AtomicU32::new(v))
