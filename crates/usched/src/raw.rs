@@ -18,7 +18,7 @@
 //!    waker the scheduler lends to its polls (`LOCAL`; clones get `REMOTE`). A borrowed `&Waker`
 //!    can reach another thread (a scoped thread started inside a poll), so what `task_of` exposes
 //!    is made of `shared.rs` cells (relaxed atomics). The run queue and the clock are touched only
-//!    after [`on_scheduler`] confirmed the scheduler's own `Context`, which cannot leave its thread. `LOCAL`'s functions run only inside a poll
+//!    after [`task_here`] confirmed the scheduler's own `Context`, which cannot leave its thread. `LOCAL`'s functions run only inside a poll
 //!    (nobody else can reach the borrowed waker), when `Core::current` names the polled task.
 #![allow(unsafe_code)]
 
@@ -283,6 +283,7 @@ impl Core {
         Some(idx)
     }
 
+    #[inline]
     pub(crate) fn ring_push(&self, idx: u16) {
         self.ring_push_in(self.next.get(), idx);
     }
@@ -340,14 +341,6 @@ unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
     // SAFETY: repr(C) places the core `HEADERS_OFFSET` bytes before header 0 (asserted per
     // scheduler type); the pointer's provenance covers the whole scheduler.
     unsafe { &*hdr.cast::<u8>().sub(HEADERS_OFFSET + idx * size_of::<Header>()).cast::<Core>() }
-}
-
-/// True if `cx` is the very `Context` the scheduler lends to its polls. `Context` is neither
-/// `Send` nor `Sync`, so it never leaves the scheduler's thread, whereas a borrowed `&Waker` could
-/// (a scoped thread building its own `Context` from it).
-#[inline]
-pub(crate) fn on_scheduler(t: &TaskRef, cx: &Context<'_>) -> bool {
-    ptr::eq(t.core().cx.load(Relaxed).cast_const(), (cx as *const Context<'_>).cast())
 }
 
 static LOCAL: RawWakerVTable = RawWakerVTable::new(local_clone, local_wake, local_wake, noop);
@@ -419,13 +412,30 @@ impl TaskRef {
 ///
 /// Returns `None` for any other waker (a foreign executor, a combinator that substitutes its own
 /// waker). What the returned task gives access to is safe to touch from any thread (see
-/// `shared.rs`); anything that is not must also check [`on_scheduler`].
+/// `shared.rs`); anything that is not must use [`task_here`].
 #[inline]
 pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
     let w = cx.waker();
     if !ptr::eq(w.vtable(), &LOCAL) {
         return None;
     }
-    let t = TaskRef { hdr: NonNull::new(current_header(w.data()).cast_mut())? };
-    Some(t)
+    Some(TaskRef { hdr: NonNull::new(current_header(w.data()).cast_mut())? })
+}
+
+/// Like [`task_of`], and only if `cx` is the very `Context` the scheduler lends to its polls.
+/// `Context` is neither `Send` nor `Sync`, so it never leaves the scheduler's thread, whereas a
+/// borrowed `&Waker` could (a scoped thread building its own `Context` from it).
+#[inline]
+pub(crate) fn task_here(cx: &Context<'_>) -> Option<TaskRef> {
+    let w = cx.waker();
+    if !ptr::eq(w.vtable(), &LOCAL) {
+        return None;
+    }
+    // SAFETY: a LOCAL waker carries a core pointer of a 'static scheduler (invariant 1); `cx`
+    // is an atomic, safe to read from anywhere.
+    let core = unsafe { &*w.data().cast::<Core>() };
+    if !ptr::eq(core.cx.load(Relaxed).cast_const(), (cx as *const Context<'_>).cast()) {
+        return None;
+    }
+    Some(TaskRef { hdr: NonNull::new(core.current_hdr.get().cast_mut())? })
 }

@@ -25,7 +25,7 @@ pub(crate) fn current(cx: &Context<'_>) -> Option<TaskRef> {
 /// to read the clock or touch the run queue.
 #[inline]
 pub(crate) fn current_here(cx: &Context<'_>) -> Option<TaskRef> {
-    task_of(cx).filter(|t| crate::raw::on_scheduler(t, cx))
+    crate::raw::task_here(cx)
 }
 
 impl TaskRef {
