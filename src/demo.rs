@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io::{self, Write};
 use std::time::Duration;
 
-use usched::{sleep, sleep_until, RunEnd, Sched, SpawnError, TaskError, TaskId};
+use usched::{sleep_until, RunEnd, Sched, SpawnError, TaskError, TaskId};
 use usched_sim::{Accel, Board, Hd44780, Pin};
 
 use crate::tasktrace::{Recorder, Traced};
@@ -320,23 +320,5 @@ impl Demo {
         }));
         let doc = json!({"displayTimeUnit": "ms", "traceEvents": events});
         serde_json::to_writer(w, &doc).map_err(io::Error::other)
-    }
-}
-
-/// The scheduler's heartbeat (the original's `Sched(heartbeat=1)`): toggles `led` every `period`
-/// for ever. If it stops blinking, some task is not yielding.
-///
-/// ```
-/// use std::time::Duration;
-/// let d = usched_demos::Demo::new(false);
-/// d.spawn("heartbeat", usched_demos::heartbeat(d.leds[0], Duration::from_millis(200))).unwrap();
-/// d.spawn("stop", d.stop_after(Duration::from_secs(1))).unwrap();
-/// d.run();
-/// assert_eq!(d.leds[0].history().len(), 5);
-/// ```
-pub async fn heartbeat(led: Pin, period: Duration) {
-    loop {
-        sleep(period).await;
-        led.set(!led.level());
     }
 }

@@ -36,8 +36,9 @@ mod tasktrace;
 mod view;
 
 pub use args::{Args, Mode, USAGE};
-pub use demo::{heartbeat, Button, Demo, DemoError, DemoResult, DemoSched};
+pub use demo::{Button, Demo, DemoError, DemoResult, DemoSched};
 pub use tasktrace::Traced;
+pub use usched::heartbeat;
 pub use view::board_snapshot;
 
 use std::io::{self, IsTerminal, Write};

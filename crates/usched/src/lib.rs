@@ -17,6 +17,7 @@
 //! | `stop()`                      | [`Sched::stop_all`]                              |
 //! | `yield from subthread()`      | `subtask().await`, or [`Sched::join`]            |
 //! | `instrument.py`               | [`Sched::task_stats`]                            |
+//! | `Sched(heartbeat=1)`          | `spawn(`[`heartbeat`]`(led, HEARTBEAT_PERIOD))`  |
 //!
 //! ```
 //! use core::time::Duration;
@@ -58,6 +59,7 @@
 //!   interrupt handlers on a chip and across threads on a host.
 //! - `portable-atomic`: atomic read-modify-write on chips without it (Cortex-M0, `thumbv6m`), so
 //!   wakes from interrupt handlers work there too; on other targets it is the plain core atomic.
+//! - `embedded-hal`: the ecosystem's pin traits, so the [`heartbeat`] drives any board's pin.
 //!
 //! ## Features
 //!
@@ -77,6 +79,7 @@ extern crate std;
 
 mod control;
 mod deadlines;
+mod heartbeat;
 mod irq;
 mod join;
 mod poller;
@@ -94,6 +97,7 @@ mod timeout;
 mod wait;
 mod yield_now;
 
+pub use heartbeat::{heartbeat, HEARTBEAT_PERIOD};
 pub use irq::{IrqLine, IrqResult, IrqWait};
 pub use join::Join;
 pub use poller::{PollResult, PollWait, Poller};
