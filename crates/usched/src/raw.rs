@@ -419,7 +419,9 @@ pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
     if !ptr::eq(w.vtable(), &LOCAL) {
         return None;
     }
-    Some(TaskRef { hdr: NonNull::new(current_header(w.data()).cast_mut())? })
+    // SAFETY: a LOCAL waker is only reachable inside polls, and `run` sets `current_hdr` to a
+    // header before every poll; it is never reset to null.
+    Some(TaskRef { hdr: unsafe { NonNull::new_unchecked(current_header(w.data()).cast_mut()) } })
 }
 
 /// Like [`task_of`], and only if `cx` is the very `Context` the scheduler lends to its polls.
@@ -437,5 +439,6 @@ pub(crate) fn task_here(cx: &Context<'_>) -> Option<TaskRef> {
     if !ptr::eq(core.cx.load(Relaxed).cast_const(), (cx as *const Context<'_>).cast()) {
         return None;
     }
-    Some(TaskRef { hdr: NonNull::new(core.current_hdr.get().cast_mut())? })
+    // SAFETY: as in `task_of`: set before every poll, never reset to null.
+    Some(TaskRef { hdr: unsafe { NonNull::new_unchecked(core.current_hdr.get().cast_mut()) } })
 }

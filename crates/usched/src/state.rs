@@ -43,6 +43,17 @@ pub(crate) const REG: u8 = T | P | I;
 #[inline]
 pub(crate) fn wake(core: &Core, hdr: &Header) {
     let s = hdr.state.get();
+    if s == WAITING {
+        // The common case: a plain wait, not paused, nothing registered.
+        hdr.state.set(QUEUED);
+        core.ring_push(hdr.idx.get());
+    } else {
+        wake_other(core, hdr, s);
+    }
+}
+
+#[cold]
+fn wake_other(core: &Core, hdr: &Header, s: u8) {
     match s & KIND {
         WAITING | JOINING => {
             if s & PAUSED != 0 {

@@ -84,6 +84,7 @@ impl StatCells {
         self.last_late_us.set(0);
     }
 
+    #[inline]
     pub(crate) fn ran(&self, us: u64) {
         self.runs.set(self.runs.get().saturating_add(1));
         let us = sat32(us);
@@ -92,6 +93,7 @@ impl StatCells {
         }
     }
 
+    #[inline]
     pub(crate) fn late(&self, late: Duration) {
         let us = sat32(crate::time::micros(late));
         self.last_late_us.set(us);
@@ -117,6 +119,7 @@ fn sat32(v: u64) -> u32 {
 }
 
 /// Records a lateness for the task being polled (no-op without `stats`).
+#[inline]
 pub(crate) fn report_late(t: &crate::raw::TaskRef, late: Duration) {
     #[cfg(feature = "stats")]
     t.header().stats.late(late);
