@@ -5,7 +5,7 @@
 //! Polling and dropping it needs functions made for its real type (a [`VTable`] per future type),
 //! and pinned access into the slot. A standard [`Waker`] carries one raw pointer. The waker lent to
 //! every poll points at the [`Core`] (so one `Context` serves every poll of a run), and the task is
-//! the core's `current`; its clones point at the task's [`Header`], from which the core is found by
+//! the core's `current_hdr`; its clones point at the task's [`Header`], from which the core is found by
 //! address arithmetic (the scheduler is `#[repr(C)]` with the core first and the headers after it).
 //!
 //! Invariants that make this sound:
@@ -15,11 +15,11 @@
 //! 3. Wakers may travel to other threads and interrupt handlers; their functions touch only atomics
 //!    (`Header::wake`, `Core::woken`) and read `Header::idx`, written once before any waker exists.
 //! 4. Wait futures reach a task's bookkeeping only through [`task_of`], which accepts only the
-//!    waker the scheduler lends to its polls (`LOCAL`; clones get `REMOTE`). A borrowed `&Waker`
-//!    can reach another thread (a scoped thread started inside a poll), so what `task_of` exposes
-//!    is made of `shared.rs` cells (relaxed atomics). The run queue and the clock are touched only
-//!    after [`task_here`] confirmed the scheduler's own `Context`, which cannot leave its thread. `LOCAL`'s functions run only inside a poll
-//!    (nobody else can reach the borrowed waker), when `Core::current` names the polled task.
+//!    waker the scheduler lends to its polls (`LOCAL`; clones get `REMOTE`), and finds the task in
+//!    `Core::current_hdr`, set before every poll. A borrowed `&Waker` can reach another thread (a
+//!    scoped thread started inside a poll), so what `task_of` exposes is made of `shared.rs` cells
+//!    (relaxed atomics). The run queue and the clock are touched only after [`task_here`] has
+//!    confirmed the scheduler's own `Context`, which cannot leave its thread.
 #![allow(unsafe_code)]
 
 use core::cell::{Cell, UnsafeCell};
@@ -315,7 +315,7 @@ impl Core {
         self.head.get() == NIL
     }
 
-    /// Builds the waker lent to every poll: it points at the core, whose `current` names the task.
+    /// Builds the waker lent to every poll: it points at the core, whose `current_hdr` names the task.
     /// `core` must be derived from a pointer to the whole `'static` scheduler.
     pub(crate) fn local_waker(core: *const Core) -> core::mem::ManuallyDrop<Waker> {
         // SAFETY: LOCAL's functions uphold the RawWaker contract for a core of a `'static`
