@@ -91,17 +91,18 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let mut s = s & !PAUSED;
         match s & KIND {
             READY_PAUSED => {
-                s = (s & !KIND) | QUEUED;
+                // Queued tasks are never on the sampled list: its waits are declared afresh.
+                s = (s & !(KIND | P | I)) | QUEUED;
                 self.ring_push(id.idx);
             }
             DUE_PAUSED => {
                 s = (s & !KIND) | WAITING | T;
-                self.heap_insert(idx, h.deadline.get());
+                self.heap_insert(idx, h.deadline());
             }
             _ => {}
         }
         h.state.set(s);
-        if s & (P | I) != 0 && s & KIND != RUNNING {
+        if s & (P | I) != 0 && !matches!(s & KIND, RUNNING | QUEUED) {
             self.sampled_add(idx, s & P != 0);
         }
         Ok(())

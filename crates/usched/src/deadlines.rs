@@ -16,7 +16,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// `a` fires before `b`: earlier deadline, then earlier spawn.
     fn before(&self, a: u16, b: u16) -> bool {
         let (a, b) = (usize::from(a), usize::from(b));
-        let (da, db) = (self.headers[a].deadline.get(), self.headers[b].deadline.get());
+        let (da, db) = (self.headers[a].deadline(), self.headers[b].deadline());
         if da != db {
             return da < db;
         }
@@ -30,7 +30,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     pub(crate) fn heap_insert(&self, idx: usize, deadline: u64) {
-        self.headers[idx].deadline.set(deadline);
+        self.headers[idx].set_deadline(deadline);
         let mut pos = self.heap_len.get();
         if pos + self.free_len.get() >= N {
             return; // cannot happen: a live task is not free

@@ -109,11 +109,13 @@ impl<const S: usize> Storage<S> {
     }
 }
 
-/// Per-slot bookkeeping. 24 bytes (40 with `stats`) on both x86_64 and Cortex-M.
+/// Per-slot bookkeeping: 24 bytes on x86_64, 20 on Cortex-M (16 more with `stats`).
 #[repr(C)]
 pub(crate) struct Header {
-    /// The armed deadline (µs), valid while the slot sits in the deadline heap.
-    pub(crate) deadline: Cell<u64>,
+    /// The armed deadline (µs), valid while the slot sits in the deadline heap. Two halves, so
+    /// the header needs only 4-byte alignment on 32-bit targets.
+    deadline_lo: Cell<u32>,
+    deadline_hi: Cell<u32>,
     /// The live future's vtable; `EMPTY_VTABLE` when the slot is free.
     pub(crate) vtable: Cell<&'static VTable>,
     /// Bumped when the slot is freed, so stale [`TaskId`](crate::TaskId)s never match.
@@ -131,7 +133,8 @@ pub(crate) struct Header {
 impl Header {
     pub(crate) const fn empty() -> Header {
         Header {
-            deadline: Cell::new(0),
+            deadline_lo: Cell::new(0),
+            deadline_hi: Cell::new(0),
             vtable: Cell::new(&EMPTY_VTABLE),
             gen: Cell::new(0),
             state: SharedU8::new(0),
@@ -148,6 +151,19 @@ pub(crate) const NIL: u16 = u16::MAX;
 
 /// The bit of `Core::woken` that only asks the scheduler to look again.
 pub(crate) const NUDGE: u32 = 1 << 31;
+
+impl Header {
+    #[inline]
+    pub(crate) fn deadline(&self) -> u64 {
+        u64::from(self.deadline_lo.get()) | (u64::from(self.deadline_hi.get()) << 32)
+    }
+
+    #[inline]
+    pub(crate) fn set_deadline(&self, us: u64) {
+        self.deadline_lo.set(us as u32);
+        self.deadline_hi.set((us >> 32) as u32);
+    }
+}
 
 /// Modes of a poll, read by wait futures.
 pub(crate) const MODE_RUN: u8 = 0;
@@ -231,7 +247,7 @@ impl Core {
     }
 
     /// Marks slot `idx` woken. Safe from any thread or interrupt handler.
-    fn wake_from_anywhere(&self, hdr: &Header) {
+    pub(crate) fn wake_from_anywhere(&self, hdr: &Header) {
         if hdr.wake.swap(1, Relaxed) != 0 {
             return; // already pending
         }

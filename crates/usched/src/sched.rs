@@ -36,6 +36,10 @@ use crate::task::{RunEnd, SpawnError, TaskId};
 use crate::time::{Clock, Instant, Wakeup};
 
 pub(crate) const NONE: u16 = u16::MAX;
+/// The most slots a scheduler may have: spawn order is a 16-bit number, renumbered every
+/// `RENUMBER` spawns, so every live task's number stays within half the 16-bit range.
+const MAX_SLOTS: usize = 1 << 14;
+const RENUMBER: u16 = 1 << 14;
 /// The `attention` bit set by `stop_all`.
 pub(crate) const STOP: usize = 1 << (usize::BITS - 1);
 
@@ -91,19 +95,23 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     /// They never overlap: a free slot has no deadline.
     pub(crate) heap: [Cell<u16>; N],
     pub(crate) heap_pos: [Cell<u16>; N],
-    pub(crate) sampled: [Cell<u16>; N],
-    pub(crate) seq: [Cell<u32>; N],
+    /// Spawn order, for ties and for the order of drops at the end of a run (see `renumber`).
+    pub(crate) seq: [Cell<u16>; N],
     /// Non-zero when a pass must look past the round-robin queue: `heap_len + sampled_len`,
     /// plus `STOP` once `stop_all` was called.
     pub(crate) attention: Cell<usize>,
     pub(crate) heap_len: Cell<usize>,
     pub(crate) free_len: Cell<usize>,
     pub(crate) sampled_len: Cell<usize>,
+    /// The first task of the sampled list (linked through `next`), `NIL` if none.
+    pub(crate) sampled_head: Cell<u16>,
+    /// Changes whenever the sampled list does, so a pass notices a callback that changed it.
+    pub(crate) sampled_epoch: Cell<u32>,
     pub(crate) pollers: Cell<usize>,
     pub(crate) joiners: Cell<usize>,
     pub(crate) live: Cell<usize>,
     pub(crate) paused: Cell<usize>,
-    pub(crate) next_seq: Cell<u32>,
+    pub(crate) next_seq: Cell<u16>,
     pub(crate) inited: Cell<bool>,
     pub(crate) running: Cell<bool>,
     pub(crate) poll_interval_us: Cell<u64>,
@@ -128,7 +136,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// ```
     pub const fn new() -> Self {
         const {
-            assert!(N > 0 && N < NONE as usize, "a scheduler has 1 to 65534 task slots");
+            assert!(N > 0 && N <= MAX_SLOTS, "a scheduler has 1 to 16384 task slots");
             assert!(core::mem::offset_of!(Self, headers) == HEADERS_OFFSET);
         }
         Sched {
@@ -137,12 +145,13 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             next: [const { Cell::new(NIL) }; N],
             heap: [const { Cell::new(0) }; N],
             heap_pos: [const { Cell::new(NONE) }; N],
-            sampled: [const { Cell::new(0) }; N],
             seq: [const { Cell::new(0) }; N],
             attention: Cell::new(0),
             heap_len: Cell::new(0),
             free_len: Cell::new(0),
             sampled_len: Cell::new(0),
+            sampled_head: Cell::new(NIL),
+            sampled_epoch: Cell::new(0),
             pollers: Cell::new(0),
             joiners: Cell::new(0),
             live: Cell::new(0),
@@ -218,6 +227,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         h.state.set(QUEUED);
         #[cfg(feature = "stats")]
         h.stats.reset();
+        if self.next_seq.get() % RENUMBER == RENUMBER - 1 {
+            self.renumber();
+        }
         self.seq[slot].set(self.next_seq.get());
         self.next_seq.set(self.next_seq.get().wrapping_add(1));
         self.live.set(self.live.get() + 1);
@@ -442,9 +454,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let mut bits = s & (P | I);
         if s & T != 0 {
             self.heap_insert(idx, req);
-            bits |= T;
         }
         let kind = if s & Y != 0 {
+            // It runs again soon: its other waits are declared afresh then (a queued task is
+            // never on the sampled list).
+            bits = 0;
             if paused != 0 {
                 READY_PAUSED
             } else {
@@ -457,8 +471,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         } else {
             WAITING
         };
-        h.state.set(kind | bits | paused);
-        if bits & (P | I) != 0 && paused == 0 {
+        h.state.set(kind | bits | (s & T) | paused);
+        if bits != 0 && paused == 0 {
             self.sampled_add(idx, bits & P != 0);
         }
     }
@@ -522,10 +536,22 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 if h.wake.load(portable_atomic::Ordering::Relaxed) != 0
                     && h.wake.swap(0, portable_atomic::Ordering::Acquire) != 0
                 {
-                    crate::state::wake(&self.core, h);
+                    self.wake_task(usize::from(h.idx.get()));
                 }
             }
         }
+    }
+
+    /// A wake seen by the scheduler itself: a sampled task leaves the sampled list first, since it
+    /// is about to join the round-robin queue.
+    fn wake_task(&self, idx: usize) {
+        let h = &self.headers[idx];
+        let s = h.state.get();
+        if s & (P | I) != 0 && s & PAUSED == 0 && matches!(s & KIND, WAITING | JOINING) {
+            self.sampled_remove(idx);
+            h.state.set(s & !(P | I));
+        }
+        crate::state::wake(&self.core, h);
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
@@ -538,7 +564,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         if self.heap_len.get() != 0 {
             let top = usize::from(self.heap[0].get());
-            if self.headers[top].deadline.get() <= clock.now().as_micros() {
+            if self.headers[top].deadline() <= clock.now().as_micros() {
                 self.heap_remove(top);
                 let h = &self.headers[top];
                 let s = h.state.get() & !T;
@@ -558,12 +584,13 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// Polls every sampled task in sample mode and returns the one with the best offer.
     #[cold]
     fn sample_all<C: Clock>(&'static self, clock: &C, cx: &mut Context<'_>) -> Urgent {
-        let mut best: Option<(u64, u32, usize)> = None;
+        let mut best: Option<(u64, u16, usize)> = None;
         let base = self.next_seq.get();
-        let mut i = 0;
-        while i < self.sampled_len.get() {
-            let idx = usize::from(self.sampled[i].get());
-            i += 1;
+        let mut at = self.sampled_head.get();
+        while let Some(link) = self.next.get(usize::from(at)) {
+            let idx = usize::from(at);
+            at = link.get();
+            let epoch = self.sampled_epoch.get();
             let h = &self.headers[idx];
             let saved = h.state.get();
             h.state.set(RUNNING);
@@ -574,35 +601,38 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             let s = h.state.get();
             if r.is_pending() && s & !PAUSED == RUNNING {
                 h.state.set(saved);
+                let changed = self.sampled_epoch.get() != epoch;
                 if s & PAUSED != 0 {
-                    // Its poller callback paused it: it leaves the list (which moves another in here).
+                    // Its poller callback paused it: it leaves the list.
                     self.sampled_remove(idx);
                     h.state.set(saved | PAUSED);
-                    i -= 1;
-                    continue;
+                } else {
+                    let key = self.core.offer.get();
+                    let age = base.wrapping_sub(self.seq[idx].get());
+                    // Larger key wins; on a tie the older task (larger age).
+                    if key != 0 && best.is_none_or(|(k, a, _)| (key, age) > (k, a)) {
+                        best = Some((key, age, idx));
+                    }
                 }
-                let key = self.core.offer.get();
-                let age = base.wrapping_sub(self.seq[idx].get());
-                // Larger key wins; on a tie the older task (larger age).
-                if key != 0 && best.is_none_or(|(k, a, _)| (key, age) > (k, a)) {
-                    best = Some((key, age, idx));
+                if changed {
+                    // A callback added or removed sampled tasks: the rest waits for the next pass.
+                    break;
                 }
             } else {
                 // The task got further than its wait (another future it awaited was ready, or it
                 // was stopped): that was its run for this pass.
                 self.core.joining.set(false);
                 h.state.set(saved);
-                if saved & KIND == QUEUED {
-                    self.core.ring_remove(idx as u16);
-                }
                 self.clear_registrations(idx);
                 self.after_poll(idx, r, s);
                 return Urgent::Ran;
             }
         }
         match best {
-            Some((_, _, idx)) => Urgent::Run(idx),
-            None => Urgent::None,
+            Some((_, _, idx)) if self.headers[idx].state.get() & (PAUSED | KIND) == WAITING => {
+                Urgent::Run(idx)
+            }
+            _ => Urgent::None,
         }
     }
 
@@ -615,7 +645,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         let now = clock.now();
         let next = (self.heap_len.get() != 0)
-            .then(|| Instant::from_micros(self.headers[usize::from(self.heap[0].get())].deadline.get()));
+            .then(|| Instant::from_micros(self.headers[usize::from(self.heap[0].get())].deadline()));
         let until = if self.pollers.get() != 0 {
             let p = now + Duration::from_micros(self.poll_interval_us.get());
             Some(next.map_or(p, |n| min(n, p)))
@@ -627,9 +657,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.idle_us.set(self.idle_us.get().saturating_add(spent));
     }
 
-    /// Drops every remaining task, oldest first, and empties every structure.
+    /// Drops every remaining task, oldest first.
     fn shutdown(&'static self) {
         let mut order = [0u16; N];
+        for &i in self.live_by_age(&mut order) {
+            let idx = usize::from(i);
+            if !core::ptr::eq(self.headers[idx].vtable.get(), &EMPTY_VTABLE) {
+                self.kill(idx);
+            }
+        }
+    }
+
+    /// Fills `order` with the live slots, oldest first, and returns that part of it.
+    fn live_by_age<'a>(&self, order: &'a mut [u16; N]) -> &'a [u16] {
         let mut k = 0;
         for (i, h) in self.headers.iter().enumerate() {
             if !core::ptr::eq(h.vtable.get(), &EMPTY_VTABLE) {
@@ -639,11 +679,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         let base = self.next_seq.get();
         order[..k].sort_unstable_by_key(|&i| Reverse(base.wrapping_sub(self.seq[usize::from(i)].get())));
-        for &i in &order[..k] {
-            let idx = usize::from(i);
-            if !core::ptr::eq(self.headers[idx].vtable.get(), &EMPTY_VTABLE) {
-                self.kill(idx);
-            }
+        &order[..k]
+    }
+
+    /// Renumbers the live tasks' spawn order 0, 1, 2, ... (oldest first), so that 16-bit numbers
+    /// compare correctly for ever: called once every `RENUMBER` spawns.
+    #[cold]
+    #[inline(never)]
+    fn renumber(&self) {
+        let mut order = [0u16; N];
+        let live = self.live_by_age(&mut order);
+        for (n, &i) in live.iter().enumerate() {
+            self.seq[usize::from(i)].set(n as u16);
         }
+        self.next_seq.set(live.len() as u16);
     }
 }

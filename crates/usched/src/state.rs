@@ -58,6 +58,10 @@ fn wake_other(core: &Core, hdr: &Header, s: u8) {
         WAITING | JOINING => {
             if s & PAUSED != 0 {
                 hdr.state.set((s & !KIND) | READY_PAUSED);
+            } else if s & (P | I) != 0 {
+                // On the sampled list, which only the scheduler's own pass can edit: hand the
+                // wake to it, as a waker from elsewhere would.
+                core.wake_from_anywhere(hdr);
             } else {
                 hdr.state.set((s & !KIND) | QUEUED);
                 core.ring_push(hdr.idx.get());

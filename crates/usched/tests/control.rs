@@ -409,3 +409,76 @@ fn nested_run_is_refused() {
     assert_eq!(s.run(c), RunEnd::Finished);
     assert_eq!(log.take(), ["AlreadyRunning"]);
 }
+
+/// Spawn order outlives the 16-bit spawn counter: after 40,000 spawns, the task spawned first
+/// still wins a deadline tie and is still dropped first.
+#[test]
+fn spawn_order_survives_many_spawns() {
+    let c = clock();
+    let s = sched::<4, 256>();
+    let log = Log::new();
+    let old = s
+        .spawn(async move {
+            let _g = Noisy("old", log);
+            usched::sleep_until(usched::Instant::from_millis(5)).await;
+            log.push("old fires");
+            core::future::pending::<()>().await
+        })
+        .unwrap();
+    s.spawn(async move {
+        for _ in 0..40_000 {
+            s.spawn(async {}).unwrap();
+            yield_now().await;
+        }
+        s.spawn(async move {
+            let _g = Noisy("young", log);
+            usched::sleep_until(usched::Instant::from_millis(5)).await;
+            log.push("young fires");
+            core::future::pending::<()>().await
+        })
+        .unwrap();
+        sleep(ms(10)).await;
+        s.stop_all();
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Stopped);
+    let _ = old;
+    assert_eq!(log.take(), ["old fires", "young fires", "drop old", "drop young"]);
+}
+
+/// A task waiting on a poller and a waker at once leaves the sampled list when the waker fires:
+/// it runs as a round-robin task, and its callback is no longer called.
+#[test]
+fn a_woken_poller_task_leaves_the_sampled_list() {
+    use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+    use embassy_sync::signal::Signal as ESignal;
+    let c = clock();
+    let s = sched::<2, 1024>();
+    let log = Log::new();
+    let calls: &'static Cell<u32> = Box::leak(Box::new(Cell::new(0)));
+    let sig: &'static ESignal<NoopRawMutex, ()> = Box::leak(Box::new(ESignal::new()));
+    s.spawn(async move {
+        let mut p = Poller::new(move || {
+            calls.set(calls.get() + 1);
+            None
+        });
+        let wait = core::pin::pin!(p.wait());
+        let signalled = core::pin::pin!(sig.wait());
+        let _ = futures::future::select(wait, signalled).await;
+        log.push(format!("woken after {} samples", calls.get()));
+        for _ in 0..3 {
+            yield_now().await;
+        }
+        log.push(format!("still {} samples", calls.get()));
+    })
+    .unwrap();
+    s.spawn(async move {
+        for _ in 0..3 {
+            yield_now().await;
+        }
+        sig.signal(());
+    })
+    .unwrap();
+    s.run(c);
+    assert_eq!(log.take(), ["woken after 4 samples", "still 4 samples"]);
+}
