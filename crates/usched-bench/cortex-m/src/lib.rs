@@ -59,3 +59,34 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
         cortex_m::asm::wfi();
     }
 }
+
+/// A bare-metal clock for workloads without deadlines: time stands still, idling returns.
+pub struct Still;
+
+impl usched::Clock for Still {
+    #[inline]
+    fn now(&self) -> usched::Instant {
+        usched::Instant::ZERO
+    }
+    #[inline]
+    fn idle(&self, _: Option<usched::Instant>, _: &usched::Wakeup) {}
+}
+
+/// The one `Still` clock the usched programs run on.
+pub static STILL: Still = Still;
+
+/// The usual yield for embassy (what `embassy_futures::yield_now` does): wake, then pend once.
+pub struct Yield(pub bool);
+
+impl core::future::Future for Yield {
+    type Output = ();
+    #[inline]
+    fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
+        if self.0 {
+            return core::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        core::task::Poll::Pending
+    }
+}

@@ -4,30 +4,13 @@
 #![no_main]
 
 use core::future::Future;
-use core::pin::Pin;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use core::task::{Context, Poll};
 
 use embassy_executor::Spawner;
 use embassy_sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
 use embassy_sync::signal::Signal;
 use static_cell::StaticCell;
-use usched_bench_cortex_m::{calibrate, exit, report, ticks, timer_start};
-
-/// The usual yield (what `embassy_futures::yield_now` does).
-struct Yield(bool);
-
-impl Future for Yield {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
+use usched_bench_cortex_m::{calibrate, exit, report, ticks, timer_start, Yield};
 
 static LEFT: AtomicUsize = AtomicUsize::new(0);
 static DONE: Signal<CriticalSectionRawMutex, ()> = Signal::new();

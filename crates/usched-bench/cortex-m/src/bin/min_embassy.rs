@@ -2,27 +2,10 @@
 #![no_std]
 #![no_main]
 
-use core::future::Future;
-use core::pin::Pin;
 use core::sync::atomic::{AtomicU32, Ordering};
-use core::task::{Context, Poll};
 
 use embassy_executor::Spawner;
-use usched_bench_cortex_m as _;
-
-struct Yield(bool);
-
-impl Future for Yield {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0 {
-            return Poll::Ready(());
-        }
-        self.0 = true;
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
-}
+use usched_bench_cortex_m::Yield;
 
 static COUNT: AtomicU32 = AtomicU32::new(0);
 

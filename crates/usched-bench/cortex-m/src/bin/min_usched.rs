@@ -6,19 +6,8 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use cortex_m_rt::entry;
-use usched::{yield_now, Clock, Instant, Sched, Wakeup};
-use usched_bench_cortex_m as _;
-
-struct Still;
-
-impl Clock for Still {
-    fn now(&self) -> Instant {
-        Instant::ZERO
-    }
-    fn idle(&self, _: Option<Instant>, _: &Wakeup) {}
-}
-
-static STILL: Still = Still;
+use usched::{yield_now, Sched};
+use usched_bench_cortex_m::STILL;
 static COUNT: AtomicU32 = AtomicU32::new(0);
 
 async fn count() {

@@ -3,20 +3,8 @@
 #![no_main]
 
 use cortex_m_rt::entry;
-use usched::{yield_now, Clock, Instant, Sched, Signal, Wakeup};
-use usched_bench_cortex_m::{calibrate, exit, report, ticks, timer_start};
-
-/// A bare-metal clock for workloads without deadlines: time stands still, idling returns.
-struct Still;
-
-impl Clock for Still {
-    fn now(&self) -> Instant {
-        Instant::ZERO
-    }
-    fn idle(&self, _: Option<Instant>, _: &Wakeup) {}
-}
-
-static STILL: Still = Still;
+use usched::{yield_now, Sched, Signal};
+use usched_bench_cortex_m::{calibrate, exit, report, ticks, timer_start, STILL};
 
 fn rr<const N: usize>(s: &'static Sched<N, 32>, iters: u32) -> (u32, u32) {
     let t0 = ticks();
