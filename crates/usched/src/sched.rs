@@ -294,6 +294,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let cx = &mut Context::from_waker(&waker);
         self.core.cx.store((cx as *mut Context<'_>).cast(), portable_atomic::Ordering::Relaxed);
         let end = loop {
+            #[cfg(feature = "stats")]
             self.passes.set(self.passes.get() + 1);
             // The hot path: nothing woke from elsewhere, no deadline or poller is registered.
             if (self.core.woken.load(portable_atomic::Ordering::Relaxed) as usize | self.attention.get()) == 0

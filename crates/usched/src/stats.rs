@@ -52,7 +52,8 @@ pub struct TaskStats {
 /// ```
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct SchedStats {
-    /// Scheduling decisions made (each picks one task, or idles).
+    /// Scheduling decisions made (each picks one task, or idles). Counted with the `stats`
+    /// feature only (zero without it: it is the one counter on the switch path).
     pub passes: u64,
     /// Time spent idle (waiting in the clock).
     pub idle: Duration,
