@@ -64,7 +64,8 @@ async fn worker(rng: &'static Rng, sig: &'static Signal, s: &'static usched::Sch
 
 #[test]
 fn random_operations_keep_every_structure_consistent() {
-    for seed in 1..=20u64 {
+    let seeds: u64 = std::env::var("USCHED_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    for seed in 1..=seeds {
         let c = clock();
         let s = sched::<8, 512>();
         let rng: &'static Rng = Box::leak(Box::new(Rng(Cell::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)))));
