@@ -36,17 +36,21 @@ use crate::time::{Clock, Instant};
 
 /// How to poll and drop the future type a slot holds.
 pub(crate) struct VTable {
+    // SAFETY (for callers): the pointer must address a live, pinned value of the vtable's type.
     poll: unsafe fn(NonNull<u8>, &mut Context<'_>) -> Poll<()>,
+    // SAFETY (for callers): as for `poll`; the value is dead afterwards.
     drop: unsafe fn(NonNull<u8>),
 }
 
 /// The vtable of an empty slot: polling it reports "finished", dropping it does nothing.
 pub(crate) static EMPTY_VTABLE: VTable = VTable { poll: poll_empty, drop: drop_empty };
 
+// SAFETY: touches nothing, so any pointer will do (it is `unsafe` only to fit `VTable`).
 unsafe fn poll_empty(_: NonNull<u8>, _: &mut Context<'_>) -> Poll<()> {
     Poll::Ready(())
 }
 
+// SAFETY: touches nothing, so any pointer will do (it is `unsafe` only to fit `VTable`).
 unsafe fn drop_empty(_: NonNull<u8>) {}
 
 struct Typed<F>(core::marker::PhantomData<F>);
