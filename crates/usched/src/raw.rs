@@ -60,6 +60,7 @@ impl<F: Future<Output = ()>> Typed<F> {
 
     /// # Safety
     /// `p` points at a live, pinned `F` (invariant 2).
+    // SAFETY (for callers): the contract above; `Storage::poll` upholds it.
     unsafe fn poll(p: NonNull<u8>, cx: &mut Context<'_>) -> Poll<()> {
         // SAFETY: the future lives in its slot until dropped and never moves (invariant 1).
         unsafe { Pin::new_unchecked(&mut *p.cast::<F>().as_ptr()) }.poll(cx)
@@ -67,6 +68,7 @@ impl<F: Future<Output = ()>> Typed<F> {
 
     /// # Safety
     /// `p` points at a live `F`; it is dead afterwards.
+    // SAFETY (for callers): the contract above; `Storage::drop_with` upholds it.
     unsafe fn drop(p: NonNull<u8>) {
         // SAFETY: live `F`, dropped once: the caller swaps in the empty vtable first.
         unsafe { ptr::drop_in_place(p.cast::<F>().as_ptr()) }
@@ -354,6 +356,8 @@ pub(crate) const HEADERS_OFFSET: usize = {
 
 /// # Safety
 /// `hdr` points at a header of a `'static` scheduler, derived from a pointer to the whole scheduler.
+// SAFETY (for callers): the contract above; every caller holds a header pointer from a waker or a
+// `TaskRef`, both derived from a whole scheduler.
 #[inline]
 unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
     // SAFETY: the header is alive for ever (invariant 1); `idx` was written before any waker existed.
