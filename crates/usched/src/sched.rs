@@ -300,10 +300,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if (self.core.woken.load(portable_atomic::Ordering::Relaxed) as usize | self.attention.get()) == 0
             {
                 if let Some(idx) = self.ring_pop() {
-                    match self.headers.get(idx) {
-                        Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock, cx),
-                        _ => self.dequeued_cold(idx, clock, cx),
-                    }
+                    self.run_dequeued(idx, clock, cx);
                     continue;
                 }
             } else {
@@ -349,13 +346,20 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         match self.ring_pop() {
             Some(idx) => {
-                match self.headers.get(idx) {
-                    Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock, cx),
-                    _ => self.dequeued_cold(idx, clock, cx),
-                }
+                self.run_dequeued(idx, clock, cx);
                 Pass::Ran
             }
             None => Pass::Nothing,
+        }
+    }
+
+    /// Runs a task taken off the round-robin FIFO: straight away if its state byte is exactly
+    /// `QUEUED`, through the slow path otherwise.
+    #[inline(always)]
+    fn run_dequeued<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) {
+        match self.headers.get(idx) {
+            Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock, cx),
+            _ => self.dequeued_cold(idx, clock, cx),
         }
     }
 
