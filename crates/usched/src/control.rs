@@ -9,7 +9,6 @@
 //! context managers. A task that stops itself is dropped right after its current poll, so it never
 //! runs past the await that follows.
 
-use core::mem::size_of;
 use core::time::Duration;
 
 use crate::join::Join;
@@ -173,18 +172,20 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         Join { sched: self, id }
     }
 
-    /// The task being polled, if any.
+    /// The task being polled, if any (a scan of the slots: O(N)).
     ///
     /// ```
     /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
     /// assert_eq!(s.current(), None);
     /// ```
     pub fn current(&self) -> Option<TaskId> {
-        // The slot whose header the core points at (address arithmetic only, no dereference).
-        let at = (self.core.current_hdr.get() as usize).wrapping_sub(self.headers.as_ptr() as usize);
-        let idx = u16::try_from(at / size_of::<Header>()).ok()?;
-        let h = self.headers.get(usize::from(idx))?;
-        (self.running.get() && h.state.get() & KIND == RUNNING).then_some(TaskId { idx, gen: h.gen.get() })
+        // Only the task being polled is RUNNING. A scan (O(slots)) keeps the switch path free of
+        // bookkeeping for this rarely used call.
+        if !self.running.get() {
+            return None;
+        }
+        let h = self.headers.iter().find(|h| h.state.get() & KIND == RUNNING)?;
+        Some(TaskId { idx: h.idx.get(), gen: h.gen.get() })
     }
 
     /// The clock's time while `run` is running (zero before the first run).

@@ -38,7 +38,7 @@ impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
             return Poll::Ready(());
         }
         match crate::wait::current(cx) {
-            Some(t) if !t.sampling() => t.core().joining.set(true),
+            Some(t) if !t.sampling() => t.core().joining.set(t.ptr()),
             Some(_) => {}
             None => cx.waker().wake_by_ref(),
         }

@@ -3,10 +3,9 @@
 //!
 //! Why it exists: a task is a future of a type the scheduler does not know, kept in a byte slot.
 //! Polling and dropping it needs functions made for its real type (a [`VTable`] per future type),
-//! and pinned access into the slot. A standard [`Waker`] carries one raw pointer. The waker lent to
-//! every poll points at the [`Core`] (so one `Context` serves every poll of a run), and the task is
-//! the core's `current_hdr`; its clones point at the task's [`Header`], from which the core is found by
-//! address arithmetic (the scheduler is `#[repr(C)]` with the core first and the headers after it).
+//! and pinned access into the slot. A standard [`Waker`] carries one raw pointer: ours points at the
+//! task's [`Header`], from which the [`Core`] is found by address arithmetic (the scheduler is
+//! `#[repr(C)]` with the core first and the headers after it).
 //!
 //! Invariants that make this sound:
 //! 1. A scheduler is only used through `&'static` references, so slots, headers and the core never
@@ -14,12 +13,11 @@
 //! 2. A slot's bytes hold a live `F` exactly while its header's vtable is `Typed::<F>::VTABLE`.
 //! 3. Wakers may travel to other threads and interrupt handlers; their functions touch only atomics
 //!    (`Header::wake`, `Core::woken`) and read `Header::idx`, written once before any waker exists.
-//! 4. Wait futures reach a task's bookkeeping only through [`task_of`], which accepts only the
-//!    waker the scheduler lends to its polls (`LOCAL`; clones get `REMOTE`), and finds the task in
-//!    `Core::current_hdr`, set before every poll. A borrowed `&Waker` can reach another thread (a
-//!    scoped thread started inside a poll), so what `task_of` exposes is made of `shared.rs` cells
-//!    (relaxed atomics). The run queue and the clock are touched only after [`task_here`] has
-//!    confirmed the scheduler's own `Context`, which cannot leave its thread.
+//! 4. Wait futures reach a task's bookkeeping only through [`task_of`], which accepts only our
+//!    wakers. A waker can reach another thread (that is its purpose), so what `task_of` exposes
+//!    is made of `shared.rs` cells (relaxed atomics). The run queue and the clock are touched only
+//!    after [`task_here`] has confirmed the scheduler's own `Context` for this poll, which cannot
+//!    leave its thread.
 #![allow(unsafe_code)]
 
 use core::cell::{Cell, UnsafeCell};
@@ -31,7 +29,7 @@ use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 use portable_atomic::{AtomicPtr, AtomicU32, AtomicU8, Ordering::Relaxed};
 
-use crate::shared::{SharedBool, SharedPtr, SharedU64, SharedU8};
+use crate::shared::{SharedPtr, SharedU64, SharedU8};
 use crate::time::{Clock, Instant};
 
 /// How to poll and drop the future type a slot holds.
@@ -188,8 +186,6 @@ pub(crate) struct Core {
     pub(crate) next: Cell<&'static [Cell<u16>]>,
     pub(crate) head: Cell<u16>,
     pub(crate) tail: Cell<u16>,
-    /// The task being polled: its header, for wait futures.
-    pub(crate) current_hdr: SharedPtr<Header>,
     /// Written by `run` before any poll; read only by wait futures on the scheduler's own context.
     pub(crate) clock: Cell<Option<&'static dyn Clock>>,
     /// `MODE_RUN` or `MODE_SAMPLE`.
@@ -198,8 +194,9 @@ pub(crate) struct Core {
     pub(crate) offer: SharedU64,
     /// During a run poll with the `T` bit: the earliest deadline asked for.
     pub(crate) req_deadline: SharedU64,
-    /// During a run poll: the task waits for another task to end.
-    pub(crate) joining: SharedBool,
+    /// During a run poll: the header of the task that waits for another task to end (it may be
+    /// stale after a poll that ended in a yield; only a match counts).
+    pub(crate) joining: SharedPtr<Header>,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
     /// The address of the one `Context` the run lends to every poll (null outside `run`).
@@ -220,12 +217,11 @@ impl Core {
             next: Cell::new(&[]),
             head: Cell::new(NIL),
             tail: Cell::new(NIL),
-            current_hdr: SharedPtr::null(),
             clock: Cell::new(None),
             mode: SharedU8::new(MODE_RUN),
             offer: SharedU64::new(0),
             req_deadline: SharedU64::new(u64::MAX),
-            joining: SharedBool::new(false),
+            joining: SharedPtr::null(),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
             cx: AtomicPtr::new(ptr::null_mut()),
@@ -337,13 +333,13 @@ impl Core {
         self.head.get() == NIL
     }
 
-    /// Builds the waker lent to every poll: it points at the core, whose `current_hdr` names the task.
-    /// `core` must be derived from a pointer to the whole `'static` scheduler.
-    pub(crate) fn local_waker(core: *const Core) -> core::mem::ManuallyDrop<Waker> {
-        // SAFETY: LOCAL's functions uphold the RawWaker contract for a core of a `'static`
-        // scheduler (invariant 1), only ever being called inside a poll (invariant 4);
-        // `drop` does nothing, so there is no refcount.
-        core::mem::ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(core.cast(), &LOCAL)) })
+    /// Builds the waker for a poll of the task whose header is `hdr` (derived from a pointer to
+    /// the whole `'static` scheduler).
+    #[inline(always)]
+    pub(crate) fn task_waker(hdr: *const Header) -> core::mem::ManuallyDrop<Waker> {
+        // SAFETY: TASK's functions uphold the RawWaker contract for any header of a `'static`
+        // scheduler (invariants 1 and 3); `drop` does nothing, so there is no refcount.
+        core::mem::ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(hdr.cast(), &TASK)) })
     }
 }
 
@@ -367,28 +363,12 @@ unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
     unsafe { &*hdr.cast::<u8>().sub(HEADERS_OFFSET + idx * size_of::<Header>()).cast::<Core>() }
 }
 
-static LOCAL: RawWakerVTable = RawWakerVTable::new(local_clone, local_wake, local_wake, noop);
-static REMOTE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, noop);
-
-/// The header of the task being polled, from the LOCAL waker's core pointer.
-#[inline]
-fn current_header(core: *const ()) -> *const Header {
-    // SAFETY: LOCAL wakers carry a core pointer of a 'static scheduler (invariant 1) and are
-    // only used inside a poll, on the scheduler's thread, while `current_hdr` is set to a header
-    // pointer derived from the whole scheduler (invariant 4).
-    unsafe { &*core.cast::<Core>() }.current_hdr.get()
-}
-
-fn local_clone(p: *const ()) -> RawWaker {
-    RawWaker::new(current_header(p).cast(), &REMOTE)
-}
-
-fn local_wake(p: *const ()) {
-    wake(current_header(p).cast())
-}
+/// One vtable for the waker lent to a poll and for its clones: they are equal, so `will_wake`
+/// holds between them.
+static TASK: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, noop);
 
 fn clone(p: *const ()) -> RawWaker {
-    RawWaker::new(p, &REMOTE)
+    RawWaker::new(p, &TASK)
 }
 
 fn wake(p: *const ()) {
@@ -403,7 +383,7 @@ fn noop(_: *const ()) {}
 /// Makes the scheduler behind `w` look again without queueing its task (interrupt lines rank
 /// their waiter by count instead); any other waker is simply woken.
 pub(crate) fn nudge(w: &Waker) {
-    if ptr::eq(w.vtable(), &REMOTE) {
+    if ptr::eq(w.vtable(), &TASK) {
         // SAFETY: our wakers point at a header of a 'static scheduler (invariant 1); `nudge`
         // touches only atomics (invariant 3).
         unsafe { core_of(w.data().cast()).nudge() }
@@ -421,8 +401,14 @@ pub(crate) struct TaskRef {
 impl TaskRef {
     #[inline]
     pub(crate) fn header(&self) -> &Header {
-        // SAFETY: see `task_of`: a LOCAL waker on the scheduler thread; the header lives for ever.
+        // SAFETY: see `task_of`: made from one of our wakers; the header lives for ever.
         unsafe { self.hdr.as_ref() }
+    }
+
+    /// The header's address, as the scheduler's own pointers carry it.
+    #[inline]
+    pub(crate) fn ptr(&self) -> *const Header {
+        self.hdr.as_ptr()
     }
 
     #[inline]
@@ -440,29 +426,18 @@ impl TaskRef {
 #[inline]
 pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
     let w = cx.waker();
-    if !ptr::eq(w.vtable(), &LOCAL) {
+    if !ptr::eq(w.vtable(), &TASK) {
         return None;
     }
-    // SAFETY: a LOCAL waker is only reachable inside polls, and `run` sets `current_hdr` to a
-    // header before every poll; it is never reset to null.
-    Some(TaskRef { hdr: unsafe { NonNull::new_unchecked(current_header(w.data()).cast_mut()) } })
+    // SAFETY: TASK wakers are only made from header pointers, which are never null.
+    Some(TaskRef { hdr: unsafe { NonNull::new_unchecked(w.data().cast::<Header>().cast_mut()) } })
 }
 
-/// Like [`task_of`], and only if `cx` is the very `Context` the scheduler lends to its polls.
+/// Like [`task_of`], and only if `cx` is the very `Context` the scheduler lent to this poll.
 /// `Context` is neither `Send` nor `Sync`, so it never leaves the scheduler's thread, whereas a
 /// borrowed `&Waker` could (a scoped thread building its own `Context` from it).
 #[inline]
 pub(crate) fn task_here(cx: &Context<'_>) -> Option<TaskRef> {
-    let w = cx.waker();
-    if !ptr::eq(w.vtable(), &LOCAL) {
-        return None;
-    }
-    // SAFETY: a LOCAL waker carries a core pointer of a 'static scheduler (invariant 1); `cx`
-    // is an atomic, safe to read from anywhere.
-    let core = unsafe { &*w.data().cast::<Core>() };
-    if !ptr::eq(core.cx.load(Relaxed).cast_const(), (cx as *const Context<'_>).cast()) {
-        return None;
-    }
-    // SAFETY: as in `task_of`: set before every poll, never reset to null.
-    Some(TaskRef { hdr: unsafe { NonNull::new_unchecked(core.current_hdr.get().cast_mut()) } })
+    let t = task_of(cx)?;
+    ptr::eq(t.core().cx.load(Relaxed).cast_const(), (cx as *const Context<'_>).cast()).then_some(t)
 }

@@ -114,6 +114,7 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     pub(crate) next_seq: Cell<u16>,
     pub(crate) inited: Cell<bool>,
     pub(crate) running: Cell<bool>,
+    pub(crate) shutting_down: Cell<bool>,
     pub(crate) poll_interval_us: Cell<u64>,
     pub(crate) idle_hook: Cell<Option<&'static dyn Fn()>>,
     pub(crate) passes: Cell<u64>,
@@ -159,6 +160,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             next_seq: Cell::new(0),
             inited: Cell::new(false),
             running: Cell::new(false),
+            shutting_down: Cell::new(false),
             poll_interval_us: Cell::new(0),
             idle_hook: Cell::new(None),
             passes: Cell::new(0),
@@ -220,6 +222,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             assert!(core::mem::align_of::<F>() <= 16, "future aligned to more than 16 bytes");
         }
         self.init();
+        if self.shutting_down.get() {
+            return Err(SpawnError::Stopping);
+        }
         let idx = self.free_pop().ok_or(SpawnError::Full)?;
         let slot = usize::from(idx);
         let h = &self.headers[slot];
@@ -288,11 +293,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.running.set(true);
         self.attention.set(self.attention.get() & !STOP);
         self.core.enter(clock);
-        // One waker and one context serve every poll of this run: the waker names the core, and
-        // the core names the task being polled.
-        let waker = Core::local_waker((self as *const Self).cast());
-        let cx = &mut Context::from_waker(&waker);
-        self.core.cx.store((cx as *mut Context<'_>).cast(), portable_atomic::Ordering::Relaxed);
         let end = loop {
             #[cfg(feature = "stats")]
             self.passes.set(self.passes.get() + 1);
@@ -300,11 +300,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if (self.core.woken.load(portable_atomic::Ordering::Relaxed) as usize | self.attention.get()) == 0
             {
                 if let Some(idx) = self.ring_pop() {
-                    self.run_dequeued(idx, clock, cx);
+                    self.run_dequeued(idx, clock);
                     continue;
                 }
             } else {
-                match self.pass_cold(clock, cx) {
+                match self.pass_cold(clock) {
                     Pass::Ran => continue,
                     Pass::End(end) => break end,
                     Pass::Nothing => {}
@@ -327,7 +327,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// A pass that must look past the round-robin queue.
     #[cold]
     #[inline(never)]
-    fn pass_cold<C: Clock>(&'static self, clock: &'static C, cx: &mut Context<'_>) -> Pass {
+    fn pass_cold<C: Clock>(&'static self, clock: &'static C) -> Pass {
         if self.attention.get() & STOP != 0 {
             return Pass::End(RunEnd::Stopped);
         }
@@ -335,9 +335,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.drain_wakes();
         }
         if self.attention.get() != 0 {
-            match self.pick_urgent(clock, cx) {
+            match self.pick_urgent(clock) {
                 Urgent::Run(idx) => {
-                    self.run_picked(idx, clock, cx);
+                    self.run_picked(idx, clock);
                     return Pass::Ran;
                 }
                 Urgent::Ran => return Pass::Ran,
@@ -346,7 +346,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         match self.ring_pop() {
             Some(idx) => {
-                self.run_dequeued(idx, clock, cx);
+                self.run_dequeued(idx, clock);
                 Pass::Ran
             }
             None => Pass::Nothing,
@@ -356,10 +356,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// Runs a task taken off the round-robin FIFO: straight away if its state byte is exactly
     /// `QUEUED`, through the slow path otherwise.
     #[inline(always)]
-    fn run_dequeued<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) {
+    fn run_dequeued<C: Clock>(&'static self, idx: usize, clock: &C) {
         match self.headers.get(idx) {
-            Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock, cx),
-            _ => self.dequeued_cold(idx, clock, cx),
+            Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock),
+            _ => self.dequeued_cold(idx, clock),
         }
     }
 
@@ -373,6 +373,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.core.ring_push_in(&self.next, idx);
     }
 
+    /// The header a pointer from `header_ptr` names, if any.
+    pub(crate) fn header_at(&self, p: *const Header) -> Option<&Header> {
+        let at = (p as usize).wrapping_sub(self.headers.as_ptr() as usize);
+        if !at.is_multiple_of(size_of::<Header>()) {
+            return None;
+        }
+        self.headers.get(at / size_of::<Header>())
+    }
+
     /// The header pointer wait futures see: derived from the whole scheduler, so the core is
     /// reachable from it.
     fn header_ptr(&'static self, idx: usize) -> *const Header {
@@ -380,14 +389,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     #[inline(always)]
-    fn poll_raw<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_raw<C: Clock>(&'static self, idx: usize, clock: &C) -> Poll<()> {
         let (Some(h), Some(slot)) = (self.headers.get(idx), self.storage.get(idx)) else {
             return Poll::Ready(());
         };
-        self.core.current_hdr.set(self.header_ptr(idx));
+        let hdr = self.header_ptr(idx);
+        // Each poll gets a waker naming its task, the same one its clones carry, so a primitive
+        // that keeps a waker sees `will_wake` and does not wake the task for nothing.
+        let waker = Core::task_waker(hdr);
+        let mut cx = Context::from_waker(&waker);
+        self.core.cx.store((&mut cx as *mut Context<'_>).cast(), portable_atomic::Ordering::Relaxed);
         #[cfg(feature = "stats")]
         let t0 = clock.now();
-        let r = slot.poll(h.vtable.get(), cx);
+        let r = slot.poll(h.vtable.get(), &mut cx);
         #[cfg(feature = "stats")]
         h.stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
         #[cfg(not(feature = "stats"))]
@@ -397,10 +411,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// The hot path: poll a task whose registrations are clear, and requeue it if it yielded.
     #[inline]
-    fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) {
+    fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C) {
         let h = &self.headers[idx];
         h.state.set(RUNNING);
-        let r = self.poll_raw(idx, clock, cx);
+        let r = self.poll_raw(idx, clock);
         if self.core.woken.load(portable_atomic::Ordering::Relaxed) != 0 {
             // Tasks it woke through their wakers became ready before it did: queue them first.
             self.drain_wakes();
@@ -409,7 +423,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         if r.is_pending() && s == RUNNING | Y {
             h.state.set(QUEUED);
             self.ring_push(idx as u16);
-        } else if r.is_pending() && s == RUNNING && !self.core.joining.get() {
+        } else if r.is_pending() && s == RUNNING && self.core.joining.get().is_null() {
             // Waiting for a waker or a signal, nothing to register.
             h.state.set(WAITING);
         } else {
@@ -419,7 +433,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// A ring entry whose state is not plain `QUEUED`.
     #[cold]
-    fn dequeued_cold<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) {
+    fn dequeued_cold<C: Clock>(&'static self, idx: usize, clock: &C) {
         let Some(h) = self.headers.get(idx) else { return };
         let s = h.state.get();
         if s & KIND != QUEUED {
@@ -430,25 +444,26 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return;
         }
         self.clear_registrations(idx);
-        self.poll_task(idx, clock, cx);
+        self.poll_task(idx, clock);
     }
 
     /// Runs a task picked from the sampled list or the deadline heap.
     #[cold]
-    fn run_picked<C: Clock>(&'static self, idx: usize, clock: &C, cx: &mut Context<'_>) {
+    fn run_picked<C: Clock>(&'static self, idx: usize, clock: &C) {
         let h = &self.headers[idx];
         if h.state.get() & KIND == QUEUED {
             self.core.ring_remove(idx as u16);
         }
         self.clear_registrations(idx);
-        self.poll_task(idx, clock, cx);
+        self.poll_task(idx, clock);
     }
 
     /// Processes the result of a poll other than a plain yield.
     #[cold]
     #[inline(never)]
     fn after_poll(&'static self, idx: usize, r: Poll<()>, s: u8) {
-        let joining = self.core.joining.replace(false);
+        let joining = core::ptr::eq(self.core.joining.get(), self.header_ptr(idx));
+        self.core.joining.set(core::ptr::null());
         let req = self.core.req_deadline.replace(u64::MAX);
         if r.is_ready() || s & KIND == DROPPING {
             self.finish(idx);
@@ -499,6 +514,13 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.live.set(self.live.get() - 1);
         if was_paused {
             self.paused.set(self.paused.get() - 1);
+        }
+        if let Some(h) = self.header_at(self.core.joining.get()) {
+            // The task being polled is joining (maybe this very task): it runs again after its
+            // poll instead of waiting for a wake that has just happened.
+            if h.state.get() & KIND == RUNNING {
+                h.state.set(h.state.get() | Y);
+            }
         }
         if self.joiners.get() != 0 {
             self.joiners.set(0);
@@ -560,35 +582,37 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
-    fn pick_urgent<C: Clock>(&'static self, clock: &C, cx: &mut Context<'_>) -> Urgent {
+    fn pick_urgent<C: Clock>(&'static self, clock: &C) -> Urgent {
         if self.sampled_len.get() != 0 {
-            match self.sample_all(clock, cx) {
+            match self.sample_all(clock) {
                 Urgent::None => {}
                 other => return other,
             }
         }
-        if self.heap_len.get() != 0 {
+        let now = clock.now().as_micros();
+        while self.heap_len.get() != 0 {
             let top = usize::from(self.heap[0].get());
-            if self.headers[top].deadline() <= clock.now().as_micros() {
-                self.heap_remove(top);
-                let h = &self.headers[top];
-                let s = h.state.get() & !T;
-                if s & PAUSED != 0 {
-                    // Keep the deadline; resume re-arms it, so it fires with its full lateness.
-                    let kind = if s & KIND == WAITING { DUE_PAUSED } else { s & KIND };
-                    h.state.set((s & !KIND) | kind);
-                    return Urgent::None;
-                }
+            if self.headers[top].deadline() > now {
+                break;
+            }
+            self.heap_remove(top);
+            let h = &self.headers[top];
+            let s = h.state.get() & !T;
+            if s & PAUSED == 0 {
                 h.state.set(s);
                 return Urgent::Run(top);
             }
+            // Paused: keep the deadline, and fire it on resume with its full lateness. Then look at
+            // the next deadline: it may be due too.
+            let kind = if matches!(s & KIND, WAITING | JOINING) { DUE_PAUSED } else { s & KIND };
+            h.state.set((s & !KIND) | kind);
         }
         Urgent::None
     }
 
     /// Polls every sampled task in sample mode and returns the one with the best offer.
     #[cold]
-    fn sample_all<C: Clock>(&'static self, clock: &C, cx: &mut Context<'_>) -> Urgent {
+    fn sample_all<C: Clock>(&'static self, clock: &C) -> Urgent {
         let mut best: Option<(u64, u16, usize)> = None;
         let base = self.next_seq.get();
         let mut at = self.sampled_head.get();
@@ -601,7 +625,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             h.state.set(RUNNING);
             self.core.mode.set(MODE_SAMPLE);
             self.core.offer.set(0);
-            let r = self.poll_raw(idx, clock, cx);
+            let r = self.poll_raw(idx, clock);
             self.core.mode.set(MODE_RUN);
             let s = h.state.get();
             if r.is_pending() && s & !PAUSED == RUNNING {
@@ -625,16 +649,20 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 }
             } else {
                 // The task got further than its wait (another future it awaited was ready, or it
-                // was stopped): that was its run for this pass.
-                self.core.joining.set(false);
-                h.state.set(saved);
+                // was stopped): that was its run for this pass. A pause made meanwhile stays.
+                h.state.set(saved | (s & PAUSED));
                 self.clear_registrations(idx);
                 self.after_poll(idx, r, s);
                 return Urgent::Ran;
             }
+            if self.attention.get() & STOP != 0 {
+                return Urgent::Ran; // a callback stopped the scheduler: nothing more runs
+            }
         }
         match best {
-            Some((_, _, idx)) if self.headers[idx].state.get() & (PAUSED | KIND) == WAITING => {
+            Some((_, _, idx))
+                if matches!(self.headers[idx].state.get() & (PAUSED | KIND), WAITING | JOINING) =>
+            {
                 Urgent::Run(idx)
             }
             _ => Urgent::None,
@@ -662,8 +690,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.idle_us.set(self.idle_us.get().saturating_add(spent));
     }
 
-    /// Drops every remaining task, oldest first.
+    /// Drops every remaining task, oldest first. Destructors cannot spawn meanwhile.
     fn shutdown(&'static self) {
+        self.shutting_down.set(true);
         let mut order = [0u16; N];
         for &i in self.live_by_age(&mut order) {
             let idx = usize::from(i);
@@ -671,6 +700,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 self.kill(idx);
             }
         }
+        self.shutting_down.set(false);
     }
 
     /// Fills `order` with the live slots, oldest first, and returns that part of it.

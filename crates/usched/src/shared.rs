@@ -7,7 +7,7 @@
 //! the fast path pays nothing for the guarantee. A value written from two threads at once may be
 //! wrong (that program is wrong anyway), but never undefined.
 
-use portable_atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU8, Ordering::Relaxed};
+use portable_atomic::{AtomicPtr, AtomicU32, AtomicU8, Ordering::Relaxed};
 
 pub(crate) struct SharedU8(AtomicU8);
 
@@ -64,28 +64,6 @@ impl SharedU64 {
     }
     #[inline(always)]
     pub(crate) fn replace(&self, v: u64) -> u64 {
-        let old = self.get();
-        self.set(v);
-        old
-    }
-}
-
-pub(crate) struct SharedBool(AtomicBool);
-
-impl SharedBool {
-    pub(crate) const fn new(v: bool) -> Self {
-        SharedBool(AtomicBool::new(v))
-    }
-    #[inline(always)]
-    pub(crate) fn get(&self) -> bool {
-        self.0.load(Relaxed)
-    }
-    #[inline(always)]
-    pub(crate) fn set(&self, v: bool) {
-        self.0.store(v, Relaxed)
-    }
-    #[inline(always)]
-    pub(crate) fn replace(&self, v: bool) -> bool {
         let old = self.get();
         self.set(v);
         old

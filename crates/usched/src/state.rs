@@ -67,8 +67,10 @@ fn wake_other(core: &Core, hdr: &Header, s: u8) {
                 core.ring_push(hdr.idx.get());
             }
         }
-        // Already queued or running (a wake during its own poll is seen at the next pass), paused
-        // and already ready, or a stale waker of a freed slot: nothing to do.
+        // Woken during its own poll (it woke itself, or something it awaits fired while it ran):
+        // it goes back on the queue after this poll, like a yield.
+        RUNNING => hdr.state.set(s | Y),
+        // Already queued, paused and already ready, or a stale waker of a freed slot.
         _ => {}
     }
 }

@@ -78,11 +78,16 @@ pub enum Status {
 pub enum SpawnError {
     /// Every slot holds a live task. Nothing was changed.
     Full,
+    /// The scheduler is dropping its tasks at the end of a run (a destructor tried to spawn).
+    Stopping,
 }
 
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("every task slot is in use")
+        f.write_str(match self {
+            SpawnError::Full => "every task slot is in use",
+            SpawnError::Stopping => "the scheduler is dropping its tasks at the end of a run",
+        })
     }
 }
 

@@ -92,7 +92,7 @@ fn cell<T: 'static>(v: T) -> &'static Cell<T> {
 /// polled again. The wake is drained right after the poll while the task is still `RUNNING`, and
 /// `state::wake_other` ignores wakes of a running task, so the task is parked as `WAITING` for ever.
 #[test]
-#[ignore = "BUG: a standard-waker wake during the task's own poll is lost (task hangs)"]
+
 fn self_wake_through_the_standard_waker_is_not_lost() {
     let c = no_hang();
     let s = sched::<1, 128>();
@@ -109,7 +109,7 @@ fn self_wake_through_the_standard_waker_is_not_lost() {
 /// B1: the same with an embassy-sync `Signal` that the waiting task itself sets in the same poll
 /// (`join` of the wait and the signalling branch).
 #[test]
-#[ignore = "BUG: an embassy Signal set by its waiter in the same poll never wakes it"]
+
 fn embassy_signal_set_by_its_own_waiter_wakes_it() {
     let c = no_hang();
     let s = sched::<1, 512>();
@@ -127,7 +127,7 @@ fn embassy_signal_set_by_its_own_waiter_wakes_it() {
 /// The same with usched's own `Signal`: `Signal::signal` calls `state::wake` on a `RUNNING` task,
 /// which does nothing, and the recorded waiter is consumed.
 #[test]
-#[ignore = "BUG: a usched Signal set by its waiter in the same poll never wakes it"]
+
 fn usched_signal_set_by_its_own_waiter_wakes_it() {
     let c = no_hang();
     let s = sched::<1, 256>();
@@ -146,7 +146,7 @@ fn usched_signal_set_by_its_own_waiter_wakes_it() {
 /// already marked `JOINING` (and only when `joiners != 0`); the joiner becomes `JOINING` after its
 /// poll, so nobody ever wakes it.
 #[test]
-#[ignore = "BUG: a join target stopped during the joiner's own poll never wakes the joiner"]
+
 fn join_target_stopped_in_the_joiners_own_poll() {
     let c = no_hang();
     let s = sched::<2, 512>();
@@ -167,7 +167,7 @@ fn join_target_stopped_in_the_joiners_own_poll() {
 /// `sample_all` only runs a best offer whose kind is exactly `WAITING`; the task is `JOINING`, so
 /// the event is ignored every pass until the joined task ends.
 #[test]
-#[ignore = "BUG: a poller event of a task that also awaits a join is ignored until the join ends"]
+
 fn poller_event_runs_a_task_that_also_joins() {
     let c = no_hang();
     let s = sched::<2, 512>();
@@ -192,7 +192,7 @@ fn poller_event_runs_a_task_that_also_joins() {
 
 /// B4/C1: the same with an interrupt line.
 #[test]
-#[ignore = "BUG: an interrupt event of a task that also awaits a join is ignored until the join ends"]
+
 fn irq_event_runs_a_task_that_also_joins() {
     static LINE: IrqLine = IrqLine::new();
     let c = no_hang();
@@ -225,7 +225,7 @@ fn irq_event_runs_a_task_that_also_joins() {
 /// `pick_urgent` turns only a `WAITING` kind into `DUE_PAUSED`; a `JOINING` task just loses its
 /// `T` bit, so resume does not re-arm the deadline and the timeout never fires.
 #[test]
-#[ignore = "BUG: a paused JOINING task loses a deadline that expires while it is paused"]
+
 fn paused_joiner_keeps_its_timeout() {
     let c = no_hang();
     let s = sched::<3, 512>();
@@ -260,7 +260,7 @@ fn paused_joiner_keeps_its_timeout() {
 /// each in turn. Each wake should end every other registration and the run end exactly when the
 /// last wait does. It livelocks at time 0 instead: see `sampled_task_waiting_on_an_embassy_signal`.
 #[test]
-#[ignore = "BUG: livelock at t=0 (embassy Signal + poller in one select), see the test below"]
+
 fn a_task_awaiting_four_things_is_woken_by_each_and_leaves_nothing_behind() {
     let c = no_hang();
     let s = sched::<2, 2048>();
@@ -324,7 +324,7 @@ fn a_task_awaiting_four_things_is_woken_by_each_and_leaves_nothing_behind() {
 /// again, is sampled again, and so on: the scheduler spins at the same instant for ever and the
 /// clock never moves (the 10 ms sleep below never fires).
 #[test]
-#[ignore = "BUG: LOCAL waker never will_wake its clones; embassy Signal + poller livelocks the scheduler"]
+
 fn sampled_task_waiting_on_an_embassy_signal() {
     let c = no_hang();
     let s = sched::<2, 1024>();
@@ -413,7 +413,7 @@ fn a_task_awaiting_four_things_without_embassy() {
 /// pass, so the scheduler idles although the other deadline is due; on the simulated clock that
 /// costs a step of 100 µs, which the unpaused task then reports as lateness.
 #[test]
-#[ignore = "BUG: an expired paused deadline at the heap top makes the pass idle past another due deadline"]
+
 fn paused_expired_deadline_does_not_delay_another_due_deadline() {
     let c = no_hang();
     let s = sched::<3, 256>();
@@ -473,7 +473,7 @@ fn a_wake_while_paused_runs_the_task_once_after_resume() {
 /// the paused count is never decremented and the run ends early as `AllPaused` while another task
 /// is still sleeping.
 #[test]
-#[ignore = "BUG: pause+stop of a task from its own poller callback leaks the paused count (early AllPaused)"]
+
 fn poller_callback_pausing_then_stopping_its_own_task() {
     let c = no_hang();
     let s = sched::<2, 512>();
@@ -621,7 +621,7 @@ fn destructor_stops_a_queued_task_and_spawns() {
 /// D5: a destructor that runs during the final drop of `run` spawns a task. `shutdown` walks a list
 /// made before the drops, so the new task survives the run: `run` returns with a live task.
 #[test]
-#[ignore = "BUG: a task spawned by a destructor during run()'s final drop survives the run"]
+
 fn spawn_from_a_destructor_during_shutdown_leaves_nothing_alive() {
     struct SpawnOnDrop(&'static Sched<2, 256>, &'static Log);
     impl Drop for SpawnOnDrop {
@@ -647,7 +647,7 @@ fn spawn_from_a_destructor_during_shutdown_leaves_nothing_alive() {
 /// D5: `stop_all` from a poller callback: `run` should return after that (sample) poll, but the
 /// pass goes on sampling and then runs the best task once more.
 #[test]
-#[ignore = "BUG: stop_all from a poller callback still lets the pass run a task"]
+
 fn stop_all_from_a_poller_callback_runs_nothing_more() {
     let c = no_hang();
     let s = sched::<1, 512>();
@@ -669,7 +669,7 @@ fn stop_all_from_a_poller_callback_runs_nothing_more() {
 /// The `joining` flag of a poll that ends in a yield is not cleared, so the next task polled that
 /// waits on a plain waker is recorded as `JOINING` and woken (polled) whenever any task finishes.
 #[test]
-#[ignore = "BUG: a join+yield poll leaks the joining flag to the next task, which gets spurious polls"]
+
 fn joining_flag_does_not_leak_into_the_next_task() {
     let c = no_hang();
     let s = sched::<4, 512>();
