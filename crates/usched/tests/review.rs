@@ -1,6 +1,6 @@
 //! Review tests: re-entrancy, wakes during a task's own poll, tasks awaiting several things at
-//! once, pause/stop in unusual states. Tests marked `#[ignore = "BUG: ..."]` fail against the
-//! current core and document a defect; the others pin down behaviour the other suites do not.
+//! once, pause/stop in unusual states. Each pins down a defect an adversarial review found (and
+//! that is now fixed) or behaviour the other suites do not cover.
 mod common;
 use common::*;
 use core::future::Future;
