@@ -88,11 +88,10 @@ fn cell<T: 'static>(v: T) -> &'static Cell<T> {
 
 // ----- lost wakes: a wake that lands during the woken task's own poll ----------------------------
 
-/// B1: a task that wakes itself through the standard waker (the usual foreign `yield_now`) must be
-/// polled again. The wake is drained right after the poll while the task is still `RUNNING`, and
-/// `state::wake_other` ignores wakes of a running task, so the task is parked as `WAITING` for ever.
+/// B1: a task that wakes itself through the standard waker (the usual foreign `yield_now`) is
+/// polled again. (It used to be parked as `WAITING` for ever: the wake was drained while the task
+/// was still `RUNNING`, and wakes of a running task were ignored.)
 #[test]
-
 fn self_wake_through_the_standard_waker_is_not_lost() {
     let c = no_hang();
     let s = sched::<1, 128>();
@@ -109,7 +108,6 @@ fn self_wake_through_the_standard_waker_is_not_lost() {
 /// B1: the same with an embassy-sync `Signal` that the waiting task itself sets in the same poll
 /// (`join` of the wait and the signalling branch).
 #[test]
-
 fn embassy_signal_set_by_its_own_waiter_wakes_it() {
     let c = no_hang();
     let s = sched::<1, 512>();
@@ -124,10 +122,9 @@ fn embassy_signal_set_by_its_own_waiter_wakes_it() {
     assert_eq!(log.take(), ["got 7"]);
 }
 
-/// The same with usched's own `Signal`: `Signal::signal` calls `state::wake` on a `RUNNING` task,
-/// which does nothing, and the recorded waiter is consumed.
+/// The same with usched's own `Signal`, whose `signal` wakes a `RUNNING` task (it used to do
+/// nothing, and the recorded waiter was consumed).
 #[test]
-
 fn usched_signal_set_by_its_own_waiter_wakes_it() {
     let c = no_hang();
     let s = sched::<1, 256>();
@@ -142,11 +139,9 @@ fn usched_signal_set_by_its_own_waiter_wakes_it() {
     assert_eq!(log.take(), ["signalled"]);
 }
 
-/// D4: a join whose target is stopped later in the joiner's own poll. `finish` only wakes tasks
-/// already marked `JOINING` (and only when `joiners != 0`); the joiner becomes `JOINING` after its
-/// poll, so nobody ever wakes it.
+/// D4: a join whose target is stopped later in the joiner's own poll wakes the joiner. (It used to
+/// wait for ever: `finish` only woke tasks already marked `JOINING`, which happens after a poll.)
 #[test]
-
 fn join_target_stopped_in_the_joiners_own_poll() {
     let c = no_hang();
     let s = sched::<2, 512>();
@@ -163,11 +158,9 @@ fn join_target_stopped_in_the_joiners_own_poll() {
 
 // ----- tasks awaiting several things at once ----------------------------------------------------
 
-/// B3/C1: a task that awaits a poller and a join at once. Its poller fires at once, but
-/// `sample_all` only runs a best offer whose kind is exactly `WAITING`; the task is `JOINING`, so
-/// the event is ignored every pass until the joined task ends.
+/// B3/C1: a task that awaits a poller and a join at once runs when its poller fires. (The event
+/// used to be ignored until the join ended: only `WAITING` tasks could win a pass.)
 #[test]
-
 fn poller_event_runs_a_task_that_also_joins() {
     let c = no_hang();
     let s = sched::<2, 512>();
@@ -192,7 +185,6 @@ fn poller_event_runs_a_task_that_also_joins() {
 
 /// B4/C1: the same with an interrupt line.
 #[test]
-
 fn irq_event_runs_a_task_that_also_joins() {
     static LINE: IrqLine = IrqLine::new();
     let c = no_hang();
@@ -221,11 +213,9 @@ fn irq_event_runs_a_task_that_also_joins() {
     assert_eq!(log.take(), ["3000 Irq(1)"]);
 }
 
-/// D2: a task waiting on a join with a timeout is paused; its timeout passes while it is paused.
-/// `pick_urgent` turns only a `WAITING` kind into `DUE_PAUSED`; a `JOINING` task just loses its
-/// `T` bit, so resume does not re-arm the deadline and the timeout never fires.
+/// D2: a task waiting on a join with a timeout is paused, and the timeout passes meanwhile: it
+/// fires on resume with its full lateness. (A `JOINING` task used to lose that deadline.)
 #[test]
-
 fn paused_joiner_keeps_its_timeout() {
     let c = no_hang();
     let s = sched::<3, 512>();
@@ -256,17 +246,17 @@ fn paused_joiner_keeps_its_timeout() {
     assert_eq!(log.take(), ["20000 timed out, late 10ms"]);
 }
 
-/// A task awaiting a poller, a sleep, a usched `Signal` and an embassy `Signal` at once, woken by
-/// each in turn. Each wake should end every other registration and the run end exactly when the
-/// last wait does. It livelocks at time 0 instead: see `sampled_task_waiting_on_an_embassy_signal`.
-#[test]
-
-fn a_task_awaiting_four_things_is_woken_by_each_and_leaves_nothing_behind() {
+/// A task awaits a poller, a sleep, a usched `Signal` and `fourth()` at once, for four rounds,
+/// woken by each in turn (poller at 2 ms, sleep at 12 ms, signal at 15 ms, `fire_fourth` at
+/// 16 ms). Each wake must end every other registration: afterwards the callback is never called.
+fn four_way_wait(
+    mut fourth: impl FnMut() -> Pin<Box<dyn Future<Output = String>>> + 'static,
+    fire_fourth: impl FnOnce() + 'static,
+) -> Vec<String> {
     let c = no_hang();
     let s = sched::<2, 2048>();
     let log = Log::new();
     let sig: &'static Signal = Box::leak(Box::new(Signal::new()));
-    let esig: &'static ESignal<NoopRawMutex, ()> = Box::leak(Box::new(ESignal::new()));
     let calls = cell(0u32);
     let fire_at = cell(u64::MAX);
     s.spawn(async move {
@@ -278,12 +268,12 @@ fn a_task_awaiting_four_things_is_woken_by_each_and_leaves_nothing_behind() {
             let a = pin!(p.wait());
             let b = pin!(sleep(ms(10)));
             let d = pin!(sig.wait());
-            let e = pin!(esig.wait());
+            let e = fourth();
             let what = match select(select(a, b), select(d, e)).await {
                 Either::Left((Either::Left((r, _)), _)) => format!("poller {r:?}"),
                 Either::Left((Either::Right((late, _)), _)) => format!("sleep late {late:?}"),
                 Either::Right((Either::Left(_), _)) => "signal".to_string(),
-                Either::Right((Either::Right(_), _)) => "embassy".to_string(),
+                Either::Right((Either::Right((what, _)), _)) => what,
             };
             log.at(c, what);
         }
@@ -299,13 +289,30 @@ fn a_task_awaiting_four_things_is_woken_by_each_and_leaves_nothing_behind() {
         sleep(ms(13)).await; // 15 ms
         sig.signal(); // round 2
         sleep(ms(1)).await; // 16 ms
-        esig.signal(()); // round 3
+        fire_fourth(); // round 3
     })
     .unwrap();
     s.set_poll_interval(ms(1));
     assert_eq!(s.run(c), RunEnd::Finished);
+    log.take()
+}
+
+/// The four-way wait with an embassy `Signal` as the fourth. It used to livelock at time 0 (see
+/// `sampled_task_waiting_on_an_embassy_signal`).
+#[test]
+fn a_task_awaiting_four_things_is_woken_by_each_and_leaves_nothing_behind() {
+    let esig: &'static ESignal<NoopRawMutex, ()> = Box::leak(Box::new(ESignal::new()));
+    let log = four_way_wait(
+        move || {
+            Box::pin(async move {
+                esig.wait().await;
+                "embassy".to_string()
+            })
+        },
+        move || esig.signal(()),
+    );
     assert_eq!(
-        log.take(),
+        log,
         [
             "2000 poller Event(0)",
             "12000 sleep late 0ns",
@@ -316,15 +323,11 @@ fn a_task_awaiting_four_things_is_woken_by_each_and_leaves_nothing_behind() {
     );
 }
 
-/// The waker lent to every poll (`LOCAL`, data = the core) never `will_wake` its own clones
-/// (`REMOTE`, data = the header). embassy-sync's `Signal` (like any `WakerRegistration`-style
-/// primitive) wakes the waker it displaces when a poll brings a waker that does not `will_wake` it,
-/// so every poll of a task waiting on it wakes the task. For a sampled task (poller or interrupt
-/// line in the same select) that wake pulls it off the sampled list, it is polled, wakes itself
-/// again, is sampled again, and so on: the scheduler spins at the same instant for ever and the
-/// clock never moves (the 10 ms sleep below never fires).
+/// A task awaits a poller and an embassy-sync `Signal` at once. Such primitives wake the waker they
+/// replace unless the new one `will_wake` it; the waker lent to a poll now equals its clones, so
+/// no wake happens for nothing. (It used to: the lent waker named the core, its clones the task,
+/// and this task spun at time 0 for ever, off and on the sampled list.)
 #[test]
-
 fn sampled_task_waiting_on_an_embassy_signal() {
     let c = no_hang();
     let s = sched::<2, 1024>();
@@ -346,61 +349,31 @@ fn sampled_task_waiting_on_an_embassy_signal() {
     assert_eq!(log.take(), ["10000 signalled"]);
 }
 
-/// The passing variant of the four-way wait: a poller, a sleep, a usched `Signal` and a futures
-/// oneshot channel (whose `AtomicWaker` replaces a waker without waking the old one).
+/// The four-way wait with a futures channel as the fourth (its `AtomicWaker` replaces a waker
+/// without waking the old one).
 #[test]
 fn a_task_awaiting_four_things_without_embassy() {
-    use futures::channel::oneshot;
-    let c = no_hang();
-    let s = sched::<2, 2048>();
-    let log = Log::new();
-    let sig: &'static Signal = Box::leak(Box::new(Signal::new()));
-    let calls = cell(0u32);
-    let fire_at = cell(u64::MAX);
-    let (tx, rx) = oneshot::channel::<u32>();
-    s.spawn(async move {
-        let mut rx = rx;
-        for round in 0..4 {
-            let mut p = Poller::new(move || {
-                calls.set(calls.get() + 1);
-                (round == 0 && c.now().as_micros() >= fire_at.get()).then_some(round)
-            });
-            let a = pin!(p.wait());
-            let b = pin!(sleep(ms(10)));
-            let d = pin!(sig.wait());
-            let e = &mut rx;
-            let what = match select(select(a, b), select(d, e)).await {
-                Either::Left((Either::Left((r, _)), _)) => format!("poller {r:?}"),
-                Either::Left((Either::Right((late, _)), _)) => format!("sleep late {late:?}"),
-                Either::Right((Either::Left(_), _)) => "signal".to_string(),
-                Either::Right((Either::Right((v, _)), _)) => format!("channel {v:?}"),
-            };
-            log.at(c, what);
-        }
-        let before = calls.get();
-        sleep(ms(50)).await;
-        log.at(c, format!("callback calls while sleeping: {}", calls.get() - before));
-    })
-    .unwrap();
-    s.spawn(async move {
-        sleep(ms(2)).await;
-        fire_at.set(2_000); // round 0: the poller fires at the next pass
-                            // round 1 is armed at 2 ms and times out at 12 ms
-        sleep(ms(13)).await; // 15 ms
-        sig.signal(); // round 2
-        sleep(ms(1)).await; // 16 ms
-        tx.send(9).unwrap(); // round 3
-    })
-    .unwrap();
-    s.set_poll_interval(ms(1));
-    assert_eq!(s.run(c), RunEnd::Finished);
+    use futures::channel::mpsc;
+    use futures::StreamExt as _;
+    let (tx, rx) = mpsc::unbounded::<u32>();
+    let rx: &'static std::cell::RefCell<mpsc::UnboundedReceiver<u32>> =
+        Box::leak(Box::new(std::cell::RefCell::new(rx)));
+    let log = four_way_wait(
+        move || {
+            Box::pin(async move {
+                let v = core::future::poll_fn(|cx| rx.borrow_mut().poll_next_unpin(cx)).await;
+                format!("channel {v:?}")
+            })
+        },
+        move || tx.unbounded_send(9).unwrap(),
+    );
     assert_eq!(
-        log.take(),
+        log,
         [
             "2000 poller Event(0)",
             "12000 sleep late 0ns",
             "15000 signal",
-            "16000 channel Ok(9)",
+            "16000 channel Some(9)",
             "66000 callback calls while sleeping: 0",
         ]
     );
@@ -408,12 +381,10 @@ fn a_task_awaiting_four_things_without_embassy() {
 
 // ----- pause ------------------------------------------------------------------------------------
 
-/// C1/B2: two tasks share a deadline; the older one is paused. When the deadline passes, the
-/// paused one is taken off the heap (`DUE_PAUSED`) and `pick_urgent` returns `None` for the whole
-/// pass, so the scheduler idles although the other deadline is due; on the simulated clock that
-/// costs a step of 100 µs, which the unpaused task then reports as lateness.
+/// C1/B2: two tasks share a deadline; the older one is paused. The other still fires on time.
+/// (A paused entry at the top of the heap used to end the pass, so the scheduler idled a step
+/// although the other deadline was due, and reported 100 µs of lateness.)
 #[test]
-
 fn paused_expired_deadline_does_not_delay_another_due_deadline() {
     let c = no_hang();
     let s = sched::<3, 256>();
@@ -468,12 +439,9 @@ fn a_wake_while_paused_runs_the_task_once_after_resume() {
     assert_eq!(log.take(), ["5000 Paused", "5000 woken", "5000 controller after resume"]);
 }
 
-/// D2/D5: a poller callback pauses and then stops its own task. The task is dropped after the
-/// sample; but `sample_all` restores the pre-sample state (without `PAUSED`) before `finish`, so
-/// the paused count is never decremented and the run ends early as `AllPaused` while another task
-/// is still sleeping.
+/// D2/D5: a poller callback pauses and then stops its own task. The paused count stays right, so
+/// the run does not end early as `AllPaused` while another task still sleeps (it used to).
 #[test]
-
 fn poller_callback_pausing_then_stopping_its_own_task() {
     let c = no_hang();
     let s = sched::<2, 512>();
@@ -618,10 +586,9 @@ fn destructor_stops_a_queued_task_and_spawns() {
     );
 }
 
-/// D5: a destructor that runs during the final drop of `run` spawns a task. `shutdown` walks a list
-/// made before the drops, so the new task survives the run: `run` returns with a live task.
+/// D5: a destructor that runs during the final drop of `run` cannot spawn (`Stopping`), so no
+/// task survives the run (one used to).
 #[test]
-
 fn spawn_from_a_destructor_during_shutdown_leaves_nothing_alive() {
     struct SpawnOnDrop(&'static Sched<2, 256>, &'static Log);
     impl Drop for SpawnOnDrop {
@@ -644,10 +611,8 @@ fn spawn_from_a_destructor_during_shutdown_leaves_nothing_alive() {
     assert!(log.take().is_empty());
 }
 
-/// D5: `stop_all` from a poller callback: `run` should return after that (sample) poll, but the
-/// pass goes on sampling and then runs the best task once more.
+/// D5: `stop_all` from a poller callback ends the pass: no task runs after it (one used to).
 #[test]
-
 fn stop_all_from_a_poller_callback_runs_nothing_more() {
     let c = no_hang();
     let s = sched::<1, 512>();
@@ -666,10 +631,9 @@ fn stop_all_from_a_poller_callback_runs_nothing_more() {
     assert_eq!(log.take(), ["drop poller"]);
 }
 
-/// The `joining` flag of a poll that ends in a yield is not cleared, so the next task polled that
-/// waits on a plain waker is recorded as `JOINING` and woken (polled) whenever any task finishes.
+/// A join mark left by a poll that ends in a yield does not make the next task a joiner (it used
+/// to, and that task was polled whenever any task finished).
 #[test]
-
 fn joining_flag_does_not_leak_into_the_next_task() {
     let c = no_hang();
     let s = sched::<4, 512>();
