@@ -215,6 +215,7 @@ impl Demo {
             RunEnd::Stopped => "scheduler stopped",
             RunEnd::AllPaused => "every task is paused: scheduler returned",
             RunEnd::AlreadyRunning => "scheduler already running",
+            RunEnd::Stalled => "every task waits for something that can never happen: scheduler returned",
         });
         end
     }

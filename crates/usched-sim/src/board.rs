@@ -724,9 +724,21 @@ impl Shared {
     }
 }
 
+impl Board {
+    fn has_pacer(&self) -> bool {
+        matches!(self.shared.pacer.try_borrow().map(|p| p.is_some()), Ok(true))
+    }
+}
+
 impl Clock for Board {
     fn now(&self) -> Instant {
         self.shared.clock.now()
+    }
+
+    /// A stimulus still to come, a pacer (the interactive board view), or a clock that other
+    /// threads may wake.
+    fn can_wake_from_outside(&self) -> bool {
+        self.shared.next_stimulus().is_some() || self.has_pacer() || self.shared.clock.can_wake_from_outside()
     }
 
     fn idle(&self, until: Option<Instant>, wake: &Wakeup) {
@@ -738,16 +750,17 @@ impl Clock for Board {
         let next = self.shared.next_stimulus().map(Instant::from_micros);
         let target = match (until, next) {
             (Some(u), _) if u <= now => {
-                // Pollers keep the scheduler passing with nothing due: step time, never past a stimulus.
+                // Pollers keep the scheduler passing with nothing due: step time, never past a
+                // stimulus or a deadline.
                 let step = now + self.shared.clock.step();
+                let step = wake.next_deadline().filter(|&d| d > now).map_or(step, |d| d.min(step));
                 next.map_or(step, |n| n.min(step))
             }
             (Some(u), Some(n)) => u.min(n),
             (Some(u), None) => u,
             (None, Some(n)) => n,
             (None, None) => {
-                let has_pacer = matches!(self.shared.pacer.try_borrow().map(|p| p.is_some()), Ok(true));
-                if !has_pacer {
+                if !self.has_pacer() {
                     // Nothing will ever happen on this board: only another thread can wake us.
                     self.shared.clock.idle(None, wake);
                     return;

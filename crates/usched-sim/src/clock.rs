@@ -1,6 +1,6 @@
 //! The simulated clock.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use usched::{Clock, Instant, Wakeup};
@@ -9,8 +9,11 @@ use usched::{Clock, Instant, Wakeup};
 ///
 /// It moves only when told: [`SimClock::advance`] (a task "doing work" for a while), or when the
 /// scheduler idles: then it jumps to the next deadline at once. With no deadline at all it parks
-/// the thread until a waker from another thread fires. When pollers keep the scheduler passing
-/// with nothing due, each idle pass moves time on by [`SimClock::step`] (default 100 µs).
+/// the thread until a waker from another thread fires, if the clock was told other threads may wake
+/// it ([`SimClock::threaded`]); otherwise nothing can ever happen again, and the run ends with
+/// [`RunEnd::Stalled`](usched::RunEnd) instead of hanging (a lost wake fails a test, never hangs
+/// it). When pollers keep the scheduler passing with nothing due, each idle pass moves time on by
+/// [`SimClock::step`] (default 100 µs), but never past the next deadline.
 ///
 /// ```
 /// use std::time::Duration;
@@ -24,6 +27,7 @@ use usched::{Clock, Instant, Wakeup};
 pub struct SimClock {
     now: AtomicU64,
     step: AtomicU64,
+    threaded: AtomicBool,
 }
 
 impl Default for SimClock {
@@ -40,7 +44,31 @@ impl SimClock {
     /// assert_eq!(c.now().as_micros(), 0);
     /// ```
     pub const fn new() -> Self {
-        SimClock { now: AtomicU64::new(0), step: AtomicU64::new(100) }
+        SimClock { now: AtomicU64::new(0), step: AtomicU64::new(100), threaded: AtomicBool::new(false) }
+    }
+
+    /// A clock at time zero that other threads may wake: with nothing due and nothing pending, the
+    /// scheduler parks its thread until they do, instead of ending the run as stalled.
+    ///
+    /// ```
+    /// use usched::Clock;
+    /// assert!(usched_sim::SimClock::threaded().can_wake_from_outside());
+    /// assert!(!usched_sim::SimClock::new().can_wake_from_outside());
+    /// ```
+    pub const fn threaded() -> Self {
+        SimClock { now: AtomicU64::new(0), step: AtomicU64::new(100), threaded: AtomicBool::new(true) }
+    }
+
+    /// Says whether other threads may wake the scheduler (see [`threaded`](Self::threaded)).
+    ///
+    /// ```
+    /// use usched::Clock;
+    /// let c = usched_sim::SimClock::new();
+    /// c.set_threaded(true);
+    /// assert!(c.can_wake_from_outside());
+    /// ```
+    pub fn set_threaded(&self, threaded: bool) {
+        self.threaded.store(threaded, Ordering::Relaxed);
     }
 
     /// The current simulated time.
@@ -112,10 +140,20 @@ impl Clock for SimClock {
         if wake.pending() {
             return;
         }
+        let now = self.now();
         match until {
-            Some(t) if t > self.now() => self.jump_to(t.as_micros()),
-            Some(_) => self.advance(self.step()),
+            Some(t) if t > now => self.jump_to(t.as_micros()),
+            Some(_) => {
+                // Pollers are waiting to see time move: a step, but not past the next deadline.
+                let step = now + self.step();
+                let to = wake.next_deadline().filter(|&d| d > now).map_or(step, |d| d.min(step));
+                self.jump_to(to.as_micros());
+            }
             None => std::thread::park(),
         }
+    }
+
+    fn can_wake_from_outside(&self) -> bool {
+        self.threaded.load(Ordering::Relaxed)
     }
 }

@@ -11,10 +11,10 @@
 
 use core::time::Duration;
 
+use crate::header::Header;
 use crate::join::Join;
-use crate::raw::Header;
-use crate::sched::{Sched, STOP};
-use crate::state::*;
+use crate::sched::Sched;
+use crate::state::State;
 use crate::stats::SchedStats;
 #[cfg(feature = "stats")]
 use crate::stats::TaskStats;
@@ -22,10 +22,10 @@ use crate::task::{Status, TaskError, TaskId};
 use crate::time::{micros, Instant};
 
 impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
+    /// The header of the task `id` names, if that task is alive (not finished, not being dropped).
     pub(crate) fn live_slot(&self, id: TaskId) -> Option<&Header> {
         let h = self.headers.get(usize::from(id.idx))?;
-        let kind = h.state.get() & KIND;
-        (h.gen.get() == id.gen && kind != EMPTY && kind != DROPPING).then_some(h)
+        (h.serial() == id.serial() && h.state().live()).then_some(h)
     }
 
     /// What the task is doing.
@@ -39,7 +39,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     pub fn status(&self, id: TaskId) -> Status {
         match self.live_slot(id) {
             None => Status::Finished,
-            Some(h) if h.state.get() & PAUSED != 0 => Status::Paused,
+            Some(h) if h.state().paused() => Status::Paused,
             Some(_) => Status::Running,
         }
     }
@@ -56,15 +56,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.status(id), Status::Paused);
     /// ```
     pub fn pause(&self, id: TaskId) -> Result<(), TaskError> {
-        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
-        let s = h.state.get();
-        if s & PAUSED == 0 {
-            h.state.set(s | PAUSED);
-            self.paused.set(self.paused.get() + 1);
-            if s & (P | I) != 0 && s & KIND != RUNNING {
-                self.sampled_remove(usize::from(id.idx));
-            }
-        }
+        self.live_slot(id).ok_or(TaskError::Finished)?;
+        self.pause_slot(usize::from(id.idx));
         Ok(())
     }
 
@@ -80,30 +73,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.status(id), Status::Running);
     /// ```
     pub fn resume(&self, id: TaskId) -> Result<(), TaskError> {
-        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
-        let s = h.state.get();
-        if s & PAUSED == 0 {
-            return Ok(());
-        }
-        self.paused.set(self.paused.get() - 1);
-        let idx = usize::from(id.idx);
-        let mut s = s & !PAUSED;
-        match s & KIND {
-            READY_PAUSED => {
-                // Queued tasks are never on the sampled list: its waits are declared afresh.
-                s = (s & !(KIND | P | I)) | QUEUED;
-                self.ring_push(id.idx);
-            }
-            DUE_PAUSED => {
-                s = (s & !KIND) | WAITING | T;
-                self.heap_insert(idx, h.deadline());
-            }
-            _ => {}
-        }
-        h.state.set(s);
-        if s & (P | I) != 0 && !matches!(s & KIND, RUNNING | QUEUED) {
-            self.sampled_add(idx, s & P != 0);
-        }
+        self.live_slot(id).ok_or(TaskError::Finished)?;
+        self.resume_slot(usize::from(id.idx));
         Ok(())
     }
 
@@ -120,24 +91,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// s.stop(id).unwrap();
     /// assert_eq!(s.status(id), Status::Finished);
     /// ```
-    pub fn stop(&'static self, id: TaskId) -> Result<(), TaskError> {
-        let h = self.live_slot(id).ok_or(TaskError::Finished)?;
-        let s = h.state.get();
-        if s & KIND == RUNNING {
-            h.state.set((s & !KIND) | DROPPING);
-        } else {
-            self.kill(usize::from(id.idx));
-        }
+    pub fn stop(&self, id: TaskId) -> Result<(), TaskError> {
+        self.live_slot(id).ok_or(TaskError::Finished)?;
+        self.stop_slot(usize::from(id.idx));
         Ok(())
-    }
-
-    pub(crate) fn kill(&'static self, idx: usize) {
-        let h = &self.headers[idx];
-        if h.state.get() & KIND == QUEUED {
-            self.core.ring_remove(idx as u16);
-        }
-        self.clear_registrations(idx);
-        self.finish(idx);
     }
 
     /// Asks `run` to return after the current task's poll. Every remaining task is then dropped.
@@ -151,7 +108,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.run(&CLOCK), RunEnd::Stopped);
     /// ```
     pub fn stop_all(&self) {
-        self.attention.set(self.attention.get() | STOP);
+        self.stop.set(true);
     }
 
     /// A future that resolves when the task finishes or is stopped (at once if it already has).
@@ -172,20 +129,24 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         Join { sched: self, id }
     }
 
-    /// The task being polled, if any (a scan of the slots: O(N)).
+    /// The task being polled, if any (O(1)). A task can also be handed its own id when it is
+    /// spawned: see [`spawn_with`](Self::spawn_with).
     ///
     /// ```
-    /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
-    /// assert_eq!(s.current(), None);
+    /// use usched::Sched;
+    /// use usched_sim::SimClock;
+    /// static CLOCK: SimClock = SimClock::new();
+    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
+    /// assert_eq!(s.current(), None); // no task is being polled
+    /// let id = s.spawn(async move { assert!(s.current().is_some()) }).unwrap();
+    /// s.run(&CLOCK);
     /// ```
     pub fn current(&self) -> Option<TaskId> {
-        // Only the task being polled is RUNNING. A scan (O(slots)) keeps the switch path free of
-        // bookkeeping for this rarely used call.
         if !self.running.get() {
             return None;
         }
-        let h = self.headers.iter().find(|h| h.state.get() & KIND == RUNNING)?;
-        Some(TaskId { idx: h.idx.get(), gen: h.gen.get() })
+        let h = self.headers.get(usize::from(self.core.current.get()))?;
+        (h.state().kind() == State::RUNNING).then(|| TaskId::new(h.idx.get(), h.serial()))
     }
 
     /// The clock's time while `run` is running (zero before the first run).

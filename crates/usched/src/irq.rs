@@ -6,7 +6,7 @@
 //! another keeps its count (the original cleared it while ranking), counts saturate instead of
 //! wrapping, and a signal that lands between ranking and running is counted in that resume.
 
-use core::cell::Cell;
+use core::cell::RefCell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
@@ -15,7 +15,7 @@ use core::time::Duration;
 use critical_section::Mutex;
 use portable_atomic::{AtomicU32, Ordering};
 
-use crate::state::I;
+use crate::state::State;
 use crate::time::micros;
 use crate::wait::CLASS_IRQ;
 
@@ -36,6 +36,11 @@ pub enum IrqResult {
 ///
 /// `signal` is safe from an interrupt handler and from any thread, so a line is usually a `static`.
 ///
+/// Several tasks may wait on one line; the one that runs first takes the count. They may even be
+/// tasks of different schedulers (two threads, or two cores): a line remembers up to
+/// [`IrqLine::SCHEDULERS`] of them and wakes them all. A further one takes the place of the first,
+/// which is woken to look again, so none is ever forgotten, only woken more often than needed.
+///
 /// ```
 /// use usched::{IrqLine, IrqResult, Sched};
 /// use usched_sim::SimClock;
@@ -55,7 +60,10 @@ pub enum IrqResult {
 /// ```
 pub struct IrqLine {
     count: AtomicU32,
-    waiter: Mutex<Cell<Option<Waker>>>,
+    /// Bumped each time a waker gives way to another, so its owner notices and registers again.
+    displaced: AtomicU32,
+    /// One waker per waiting scheduler (or foreign executor task).
+    waiters: Mutex<RefCell<[Option<Waker>; IrqLine::SCHEDULERS]>>,
 }
 
 impl Default for IrqLine {
@@ -65,6 +73,9 @@ impl Default for IrqLine {
 }
 
 impl IrqLine {
+    /// How many schedulers (or foreign tasks) a line wakes without making one of them look again.
+    pub const SCHEDULERS: usize = 2;
+
     /// A line with no signals and no waiter.
     ///
     /// ```
@@ -72,7 +83,11 @@ impl IrqLine {
     /// assert_eq!(LINE.pending(), 0);
     /// ```
     pub const fn new() -> Self {
-        IrqLine { count: AtomicU32::new(0), waiter: Mutex::new(Cell::new(None)) }
+        IrqLine {
+            count: AtomicU32::new(0),
+            displaced: AtomicU32::new(0),
+            waiters: Mutex::new(RefCell::new([const { None }; IrqLine::SCHEDULERS])),
+        }
     }
 
     /// Counts one interrupt and wakes the waiting scheduler. Interrupt- and thread-safe.
@@ -98,12 +113,13 @@ impl IrqLine {
     pub fn signal_n(&self, n: u32) {
         let _ = self.count.fetch_update(Ordering::Release, Ordering::Relaxed, |c| Some(c.saturating_add(n)));
         critical_section::with(|cs| {
-            let cell = self.waiter.borrow(cs);
-            let w = cell.take();
-            if let Some(w) = &w {
-                crate::raw::nudge(w);
+            for w in self.waiters.borrow_ref(cs).iter().flatten() {
+                match crate::raw::core_of_waker(w) {
+                    // A usched scheduler ranks its waiters by count: it only needs to look again.
+                    Some(core) => core.nudge(),
+                    None => w.wake_by_ref(),
+                }
             }
-            cell.set(w);
         });
     }
 
@@ -126,7 +142,7 @@ impl IrqLine {
     /// ```
     #[inline]
     pub fn wait(&self) -> IrqWait<'_> {
-        IrqWait { line: self, timeout: None, deadline: 0, registered: false }
+        IrqWait { line: self, timeout: None, deadline: 0, registered: false, displaced: 0 }
     }
 
     /// Waits for at least one signal, or until `timeout` passes.
@@ -138,18 +154,42 @@ impl IrqLine {
     /// ```
     #[inline]
     pub fn wait_timeout(&self, timeout: Duration) -> IrqWait<'_> {
-        IrqWait { line: self, timeout: Some(micros(timeout)), deadline: 0, registered: false }
+        IrqWait { line: self, timeout: Some(micros(timeout)), deadline: 0, registered: false, displaced: 0 }
     }
 
+    /// Remembers `w` as the waker of its scheduler (or foreign task), replacing an older one of
+    /// the same scheduler.
     fn set_waiter(&self, w: &Waker) {
-        critical_section::with(|cs| {
-            let cell = self.waiter.borrow(cs);
-            let old = cell.take();
-            cell.set(Some(match old {
-                Some(o) if o.will_wake(w) => o,
-                _ => w.clone(),
-            }));
+        let core = crate::raw::core_of_waker(w).map(|c| c as *const _);
+        let displaced = critical_section::with(|cs| {
+            let mut slots = self.waiters.borrow_ref_mut(cs);
+            let same = |o: &Waker| {
+                o.will_wake(w)
+                    || (core.is_some() && crate::raw::core_of_waker(o).map(|c| c as *const _) == core)
+            };
+            if let Some(slot) = slots.iter_mut().find(|o| o.as_ref().is_some_and(same)) {
+                if !slot.as_ref().is_some_and(|o| o.will_wake(w)) {
+                    *slot = Some(w.clone());
+                }
+                return None;
+            }
+            if let Some(slot) = slots.iter_mut().find(|o| o.is_none()) {
+                *slot = Some(w.clone());
+                return None;
+            }
+            // Full: the oldest gives way and is woken, so its owner looks again (and registers anew).
+            self.displaced.fetch_add(1, Ordering::Relaxed);
+            let first = slots[0].take();
+            slots.rotate_left(1);
+            slots[IrqLine::SCHEDULERS - 1] = Some(w.clone());
+            first
         });
+        if let Some(old) = displaced {
+            match crate::raw::core_of_waker(&old) {
+                Some(c) => c.nudge(),
+                None => old.wake(),
+            }
+        }
     }
 }
 
@@ -166,6 +206,8 @@ pub struct IrqWait<'a> {
     timeout: Option<u64>,
     deadline: u64,
     registered: bool,
+    /// The line's `displaced` count when this wait last registered its waker.
+    displaced: u32,
 }
 
 impl Future for IrqWait<'_> {
@@ -176,6 +218,9 @@ impl Future for IrqWait<'_> {
         let this = self.get_mut();
         let line = this.line;
         let Some(t) = crate::wait::current_here(cx) else {
+            if this.timeout.is_some() {
+                crate::wait::not_in_task("IrqLine::wait_timeout");
+            }
             // Outside usched: a plain wake-on-signal future without priorities or timeouts.
             let n = line.count.swap(0, Ordering::Acquire);
             if n > 0 {
@@ -184,12 +229,21 @@ impl Future for IrqWait<'_> {
             line.set_waiter(cx.waker());
             return Poll::Pending;
         };
-        if !this.registered {
+        let first = !this.registered;
+        if first {
             this.registered = true;
             if let Some(d) = this.timeout {
                 this.deadline = t.now_us().saturating_add(d);
             }
+            this.displaced = line.displaced.load(Ordering::Relaxed);
             line.set_waiter(cx.waker());
+        } else if line.displaced.load(Ordering::Relaxed) != this.displaced {
+            // Another scheduler took this one's place on the line: take it back.
+            this.displaced = line.displaced.load(Ordering::Relaxed);
+            line.set_waiter(cx.waker());
+        }
+        if first {
+            // Registered just now: wait.
         } else if t.sampling() {
             let n = line.count.load(Ordering::Relaxed);
             if n > 0 {
@@ -210,7 +264,7 @@ impl Future for IrqWait<'_> {
                 }
             }
         }
-        t.mark(I);
+        t.mark(State::I);
         if this.timeout.is_some() {
             t.request_deadline(this.deadline);
         }

@@ -79,13 +79,17 @@ extern crate std;
 
 mod control;
 mod deadlines;
+mod free_slots;
+mod header;
 mod heartbeat;
 mod irq;
 mod join;
 mod poller;
 mod raw;
+mod run_queue;
 mod sampled;
 mod sched;
+mod sched_core;
 mod shared;
 mod signal;
 mod sleep;
@@ -95,6 +99,7 @@ mod task;
 mod time;
 mod timeout;
 mod wait;
+mod wakes;
 mod yield_now;
 
 pub use heartbeat::{heartbeat, HEARTBEAT_PERIOD};

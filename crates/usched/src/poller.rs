@@ -12,7 +12,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use crate::state::P;
+use crate::state::State;
 use crate::time::micros;
 use crate::wait::CLASS_POLL;
 
@@ -133,9 +133,7 @@ impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<PollResult> {
         let this = self.get_mut();
-        let Some(t) = crate::wait::current_here(cx) else {
-            return Poll::Pending;
-        };
+        let t = crate::wait::task_for(cx, "usched::Poller::wait");
         let p = &mut *this.p;
         if !this.registered {
             this.registered = true;
@@ -164,7 +162,7 @@ impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
                 }
             }
         }
-        t.mark(P);
+        t.mark(State::P);
         if let Some(dl) = p.deadline {
             t.request_deadline(dl);
         }

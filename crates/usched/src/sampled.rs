@@ -5,48 +5,76 @@
 //! sleep or wait for wakers. The order in the list does not matter; ties between equal offers go to
 //! the older task.
 //!
-//! The list is linked through the same per-slot links as the round-robin FIFO: a sampled task is
-//! never queued for round-robin (a wake takes it off this list first), so one link per slot serves
-//! both lists.
+//! The list is linked through the scheduler's per-slot links, which the run queue and the free
+//! list share (`run_queue.rs`): a sampled task is never queued and never free.
 
-use crate::raw::NIL;
-use crate::sched::Sched;
-use crate::state::P;
+use core::cell::Cell;
 
-impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
-    pub(crate) fn sampled_add(&self, idx: usize, poller: bool) {
-        let Some(link) = self.next.get(idx) else { return };
-        link.set(self.sampled_head.get());
-        self.sampled_head.set(idx as u16);
-        self.sampled_len.set(self.sampled_len.get() + 1);
-        self.sampled_epoch.set(self.sampled_epoch.get().wrapping_add(1));
-        self.attention.set(self.attention.get() + 1);
+use crate::run_queue::NIL;
+
+pub(crate) struct SampledList {
+    head: Cell<u16>,
+    len: Cell<usize>,
+    /// How many of them wait on a poller (the scheduler keeps passing while any does).
+    pollers: Cell<usize>,
+    /// Changes whenever the list does, so a pass notices a callback that changed it.
+    epoch: Cell<u32>,
+}
+
+impl SampledList {
+    pub(crate) const fn new() -> Self {
+        SampledList { head: Cell::new(NIL), len: Cell::new(0), pollers: Cell::new(0), epoch: Cell::new(0) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len.get()
+    }
+
+    pub(crate) fn pollers(&self) -> usize {
+        self.pollers.get()
+    }
+
+    pub(crate) fn epoch(&self) -> u32 {
+        self.epoch.get()
+    }
+
+    pub(crate) fn first(&self) -> u16 {
+        self.head.get()
+    }
+
+    pub(crate) fn add(&self, links: &[Cell<u16>], idx: usize, poller: bool) {
+        let Some(link) = links.get(idx) else { return };
+        link.set(self.head.get());
+        self.head.set(idx as u16);
+        self.len.set(self.len.get() + 1);
+        self.epoch.set(self.epoch.get().wrapping_add(1));
         if poller {
             self.pollers.set(self.pollers.get() + 1);
         }
     }
 
-    /// Takes a task off the list if it is on it (O(sampled tasks)).
-    pub(crate) fn sampled_remove(&self, idx: usize) {
+    /// Takes a task off the list (O(sampled tasks)). `poller` must be what `add` was told.
+    pub(crate) fn remove(&self, links: &[Cell<u16>], idx: usize, poller: bool) {
         let mut prev = NIL;
-        let mut at = self.sampled_head.get();
-        while let Some(link) = self.next.get(usize::from(at)) {
+        let mut at = self.head.get();
+        while let Some(link) = links.get(usize::from(at)) {
             let after = link.get();
             if usize::from(at) == idx {
-                match self.next.get(usize::from(prev)) {
+                match links.get(usize::from(prev)) {
                     Some(p) => p.set(after),
-                    None => self.sampled_head.set(after),
+                    None => self.head.set(after),
                 }
-                self.sampled_len.set(self.sampled_len.get() - 1);
-                self.sampled_epoch.set(self.sampled_epoch.get().wrapping_add(1));
-                self.attention.set(self.attention.get() - 1);
-                if self.headers[idx].state.get() & P != 0 {
-                    self.pollers.set(self.pollers.get().saturating_sub(1));
+                self.len.set(self.len.get() - 1);
+                self.epoch.set(self.epoch.get().wrapping_add(1));
+                if poller {
+                    self.pollers.set(self.pollers.get() - 1);
                 }
                 return;
             }
             prev = at;
             at = after;
         }
+        debug_assert!(false, "slot {idx} is not on the sampled list");
     }
 }

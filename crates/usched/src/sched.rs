@@ -9,8 +9,9 @@
 //! 2. pollers whose callback returned `Some(v)`, larger `v` first. Both live in the *sampled list*:
 //!    each pass polls those tasks in "sample" mode, which runs the poller callback or reads the
 //!    interrupt count and offers a key, without letting the task run on;
-//! 3. expired deadlines, most overdue first: a binary min-heap of slot indices keyed by deadline;
-//! 4. round-robin: a FIFO ring of slot indices, strictly first come first served.
+//! 3. expired deadlines, most overdue first: a binary min-heap of slot indices keyed by deadline
+//!    (`deadlines.rs`);
+//! 4. round-robin: a FIFO linked through the slots, strictly first come first served (`run_queue.rs`).
 //!
 //! Ties go to the task spawned earlier. Nothing ready: if no poller waits, the clock is asked to
 //! sleep until the next deadline (or until a waker fires); with pollers the passes go on, every
@@ -18,30 +19,35 @@
 //!
 //! # The cost of a switch
 //!
-//! A task taken from the ring whose state byte is exactly `QUEUED` is polled straight away; a task
-//! that yielded (state exactly `RUNNING | Y`) goes straight back on the ring. `yield_now` sets that
+//! A task taken from the run queue whose state is exactly `QUEUED` is polled straight away; a task
+//! that yielded (state exactly `RUNNING | YIELD`) goes straight back on the queue. `yield_now` sets that
 //! bit through the task's own waker instead of waking, so a round-robin switch touches no atomic
-//! and no waker. Everything rarer (pauses, deadlines, pollers, stops) is on cold paths.
+//! and no waker. Everything rarer (pauses, deadlines, pollers, stops) is on cold paths, through the
+//! transitions of `state.rs`.
 
 use core::cell::Cell;
-use core::cmp::{min, Reverse};
+use core::cmp::min;
 use core::future::Future;
 use core::mem::size_of;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use crate::raw::{Core, Header, Storage, EMPTY_VTABLE, HEADERS_OFFSET, MODE_RUN, MODE_SAMPLE, NIL, NUDGE};
-use crate::state::*;
+use portable_atomic::{AtomicU64, Ordering::Relaxed};
+
+use crate::deadlines::DeadlineHeap;
+use crate::free_slots::FreeSlots;
+use crate::header::{Header, MAX_SLOTS, SERIAL_MASK};
+use crate::raw::{task_waker, Storage, HEADERS_OFFSET};
+use crate::run_queue::NIL;
+use crate::sampled::SampledList;
+use crate::sched_core::{Core, MODE_RUN, MODE_SAMPLE};
+use crate::state::State;
 use crate::task::{RunEnd, SpawnError, TaskId};
 use crate::time::{Clock, Instant, Wakeup};
 
-pub(crate) const NONE: u16 = u16::MAX;
-/// The most slots a scheduler may have: spawn order is a 16-bit number, renumbered every
-/// `RENUMBER` spawns, so every live task's number stays within half the 16-bit range.
-const MAX_SLOTS: usize = 1 << 14;
-const RENUMBER: u16 = 1 << 14;
-/// The `attention` bit set by `stop_all`.
-pub(crate) const STOP: usize = 1 << (usize::BITS - 1);
+/// The next spawn serial, shared by every scheduler in the program, so that a [`TaskId`] from one
+/// scheduler never names a task of another.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
 
 /// What a slow pass did.
 enum Pass {
@@ -89,29 +95,16 @@ enum Urgent {
 pub struct Sched<const N: usize, const SLOT: usize> {
     pub(crate) core: Core,
     pub(crate) headers: [Header; N],
-    /// The round-robin FIFO's links (see `Core::head`).
-    pub(crate) next: [Cell<u16>; N],
-    /// The deadline heap in `[0, heap_len)`; the free-slot stack in `[N - free_len, N)`.
-    /// They never overlap: a free slot has no deadline.
-    pub(crate) heap: [Cell<u16>; N],
-    pub(crate) heap_pos: [Cell<u16>; N],
-    /// Spawn order, for ties and for the order of drops at the end of a run (see `renumber`).
-    pub(crate) seq: [Cell<u16>; N],
-    /// Non-zero when a pass must look past the round-robin queue: `heap_len + sampled_len`,
-    /// plus `STOP` once `stop_all` was called.
-    pub(crate) attention: Cell<usize>,
-    pub(crate) heap_len: Cell<usize>,
-    pub(crate) free_len: Cell<usize>,
-    pub(crate) sampled_len: Cell<usize>,
-    /// The first task of the sampled list (linked through `next`), `NIL` if none.
-    pub(crate) sampled_head: Cell<u16>,
-    /// Changes whenever the sampled list does, so a pass notices a callback that changed it.
-    pub(crate) sampled_epoch: Cell<u32>,
-    pub(crate) pollers: Cell<usize>,
-    pub(crate) joiners: Cell<usize>,
+    /// One link per slot, shared by the run queue, the sampled list and the free list: a slot is on
+    /// at most one of them (see `run_queue.rs`).
+    pub(crate) links: [Cell<u16>; N],
+    pub(crate) timers: DeadlineHeap<N>,
+    pub(crate) sampled: SampledList,
+    pub(crate) free: FreeSlots,
+    /// `stop_all` was called: the run ends after the current poll.
+    pub(crate) stop: Cell<bool>,
     pub(crate) live: Cell<usize>,
     pub(crate) paused: Cell<usize>,
-    pub(crate) next_seq: Cell<u16>,
     pub(crate) inited: Cell<bool>,
     pub(crate) running: Cell<bool>,
     pub(crate) shutting_down: Cell<bool>,
@@ -141,23 +134,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             assert!(core::mem::offset_of!(Self, headers) == HEADERS_OFFSET);
         }
         Sched {
-            core: Core::new(N),
+            core: Core::new(),
             headers: [const { Header::empty() }; N],
-            next: [const { Cell::new(NIL) }; N],
-            heap: [const { Cell::new(0) }; N],
-            heap_pos: [const { Cell::new(NONE) }; N],
-            seq: [const { Cell::new(0) }; N],
-            attention: Cell::new(0),
-            heap_len: Cell::new(0),
-            free_len: Cell::new(0),
-            sampled_len: Cell::new(0),
-            sampled_head: Cell::new(NIL),
-            sampled_epoch: Cell::new(0),
-            pollers: Cell::new(0),
-            joiners: Cell::new(0),
+            links: [const { Cell::new(NIL) }; N],
+            timers: DeadlineHeap::new(),
+            sampled: SampledList::new(),
+            free: FreeSlots::new(),
+            stop: Cell::new(false),
             live: Cell::new(0),
             paused: Cell::new(0),
-            next_seq: Cell::new(0),
             inited: Cell::new(false),
             running: Cell::new(false),
             shutting_down: Cell::new(false),
@@ -179,10 +164,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         // Lowest slot on top of the free stack.
         for i in (0..N).rev() {
-            self.free_push(i as u16);
+            self.free.push(&self.links, i as u16);
         }
         self.core.headers.set(&self.headers);
-        self.core.next.set(&self.next);
+        self.core.ready.set_links(&self.links);
     }
 
     // ----- spawning -----------------------------------------------------------------------
@@ -217,6 +202,28 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     where
         F: Future<Output = ()> + 'static,
     {
+        self.spawn_with(|_| fut)
+    }
+
+    /// Like [`spawn`](Self::spawn), handing the new task its own [`TaskId`] first, so that it can
+    /// pause, stop or report itself without asking [`current`](Self::current).
+    ///
+    /// ```
+    /// use usched::{Sched, Status};
+    /// use usched_sim::SimClock;
+    /// static CLOCK: SimClock = SimClock::new();
+    /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
+    /// let id = s.spawn_with(move |me| async move {
+    ///     assert_eq!(s.current(), Some(me));
+    ///     let _ = s.stop(me); // never runs past its next await
+    /// }).unwrap();
+    /// s.run(&CLOCK);
+    /// assert_eq!(s.status(id), Status::Finished);
+    /// ```
+    pub fn spawn_with<F>(&'static self, make: impl FnOnce(TaskId) -> F) -> Result<TaskId, SpawnError>
+    where
+        F: Future<Output = ()> + 'static,
+    {
         const {
             assert!(size_of::<F>() <= SLOT, "future too large for its slot: raise SLOT");
             assert!(core::mem::align_of::<F>() <= 16, "future aligned to more than 16 bytes");
@@ -225,21 +232,22 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         if self.shutting_down.get() {
             return Err(SpawnError::Stopping);
         }
-        let idx = self.free_pop().ok_or(SpawnError::Full)?;
+        let idx = self.free.pop(&self.links).ok_or(SpawnError::Full)?;
         let slot = usize::from(idx);
         let h = &self.headers[slot];
-        h.vtable.set(self.storage[slot].put(fut));
-        h.state.set(QUEUED);
+        let serial = NEXT_SERIAL.fetch_add(1, Relaxed) & SERIAL_MASK;
+        h.set_serial(serial);
+        let id = TaskId::new(idx, serial);
+        if self.storage[slot].put(&h.vtable, make(id)).is_err() {
+            // Cannot happen: a slot on the free list is empty. Leave the pool as it was.
+            self.free.push(&self.links, idx);
+            return Err(SpawnError::Full);
+        }
         #[cfg(feature = "stats")]
         h.stats.reset();
-        if self.next_seq.get() % RENUMBER == RENUMBER - 1 {
-            self.renumber();
-        }
-        self.seq[slot].set(self.next_seq.get());
-        self.next_seq.set(self.next_seq.get().wrapping_add(1));
         self.live.set(self.live.get() + 1);
-        self.ring_push(idx);
-        Ok(TaskId { idx, gen: h.gen.get() })
+        self.spawned(slot);
+        Ok(id)
     }
 
     /// Slots free for [`spawn`](Self::spawn).
@@ -251,22 +259,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// ```
     pub fn free_slots(&'static self) -> usize {
         self.init();
-        self.free_len.get()
+        self.free.len()
     }
 
-    fn free_pop(&self) -> Option<u16> {
-        let len = self.free_len.get();
-        let idx = self.heap.get(N.checked_sub(len)?)?.get();
-        self.free_len.set(len - 1);
-        Some(idx)
-    }
-
-    fn free_push(&self, idx: u16) {
-        let len = self.free_len.get() + 1;
-        if let Some(c) = N.checked_sub(len).and_then(|at| self.heap.get(at)) {
-            c.set(idx);
-            self.free_len.set(len);
-        }
+    /// Drops the future in slot `idx` (see `State` for when that is allowed).
+    pub(crate) fn drop_future(&self, idx: usize) {
+        self.storage[idx].drop_future(&self.headers[idx].vtable);
     }
 
     // ----- running ------------------------------------------------------------------------
@@ -291,20 +289,23 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return RunEnd::AlreadyRunning;
         }
         self.running.set(true);
-        self.attention.set(self.attention.get() & !STOP);
+        self.stop.set(false);
         self.core.enter(clock);
         let end = loop {
             #[cfg(feature = "stats")]
             self.passes.set(self.passes.get() + 1);
-            // The hot path: nothing woke from elsewhere, no deadline or poller is registered.
-            if (self.core.woken.load(portable_atomic::Ordering::Relaxed) as usize | self.attention.get()) == 0
-            {
-                if let Some(idx) = self.ring_pop() {
-                    self.run_dequeued(idx, clock);
+            #[cfg(debug_assertions)]
+            if N <= 32 {
+                self.check(); // the state machine's invariants, after every pass (small schedulers)
+            }
+            if self.round_robin_only() {
+                // The hot path: nothing woke from elsewhere, no deadline or poller is registered.
+                if let Some(idx) = self.core.ready.pop_in(&self.links) {
+                    self.run_dequeued(usize::from(idx), clock);
                     continue;
                 }
             } else {
-                match self.pass_cold(clock) {
+                match self.pass_slow(clock) {
                     Pass::Ran => continue,
                     Pass::End(end) => break end,
                     Pass::Nothing => {}
@@ -316,61 +317,62 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if self.live.get() == self.paused.get() {
                 break RunEnd::AllPaused;
             }
-            self.idle(clock);
+            if let Some(end) = self.idle(clock) {
+                break end;
+            }
         };
-        self.core.cx.store(core::ptr::null_mut(), portable_atomic::Ordering::Relaxed);
+        self.core.cx.store(core::ptr::null_mut(), Relaxed);
         self.shutdown();
         self.running.set(false);
         end
     }
 
+    /// True when a pass need look no further than the run queue. Everything the run loop must
+    /// notice is derived here, from the structures themselves.
+    #[inline(always)]
+    fn round_robin_only(&self) -> bool {
+        !self.core.wakes.pending() && (self.timers.len() | self.sampled.len()) == 0 && !self.stop.get()
+    }
+
     /// A pass that must look past the round-robin queue.
     #[cold]
     #[inline(never)]
-    fn pass_cold<C: Clock>(&'static self, clock: &'static C) -> Pass {
-        if self.attention.get() & STOP != 0 {
+    fn pass_slow<C: Clock>(&'static self, clock: &'static C) -> Pass {
+        if self.stop.get() {
             return Pass::End(RunEnd::Stopped);
         }
-        if self.core.wake_pending() {
-            self.drain_wakes();
+        if self.core.wakes.pending() {
+            self.take_wakes();
         }
-        if self.attention.get() != 0 {
-            match self.pick_urgent(clock) {
-                Urgent::Run(idx) => {
-                    self.run_picked(idx, clock);
-                    return Pass::Ran;
-                }
-                Urgent::Ran => return Pass::Ran,
-                Urgent::None => {}
+        match self.pick_urgent(clock) {
+            Urgent::Run(idx) => {
+                self.picked(idx);
+                self.poll_task(idx, clock);
+                return Pass::Ran;
             }
+            Urgent::Ran => return Pass::Ran,
+            Urgent::None => {}
         }
-        match self.ring_pop() {
+        match self.core.ready.pop_in(&self.links) {
             Some(idx) => {
-                self.run_dequeued(idx, clock);
+                self.run_dequeued(usize::from(idx), clock);
                 Pass::Ran
             }
             None => Pass::Nothing,
         }
     }
 
-    /// Runs a task taken off the round-robin FIFO: straight away if its state byte is exactly
-    /// `QUEUED`, through the slow path otherwise.
+    /// Runs a task whose run-queue turn came: straight away if its state is exactly `QUEUED`,
+    /// through the state machine otherwise.
     #[inline(always)]
     fn run_dequeued<C: Clock>(&'static self, idx: usize, clock: &C) {
-        match self.headers.get(idx) {
-            Some(h) if h.state.get() == QUEUED => self.poll_task(idx, clock),
-            _ => self.dequeued_cold(idx, clock),
+        let Some(h) = self.headers.get(idx) else { return };
+        if h.state() == State::QUEUED {
+            h.set_state(State::RUNNING);
+            self.poll_task(idx, clock);
+        } else if self.dequeued_slow(idx) {
+            self.poll_task(idx, clock);
         }
-    }
-
-    #[inline(always)]
-    fn ring_pop(&self) -> Option<usize> {
-        self.core.ring_pop_in(&self.next).map(usize::from)
-    }
-
-    #[inline(always)]
-    pub(crate) fn ring_push(&self, idx: u16) {
-        self.core.ring_push_in(&self.next, idx);
     }
 
     /// The header a pointer from `header_ptr` names, if any.
@@ -384,7 +386,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// The header pointer wait futures see: derived from the whole scheduler, so the core is
     /// reachable from it.
-    fn header_ptr(&'static self, idx: usize) -> *const Header {
+    pub(crate) fn header_ptr(&'static self, idx: usize) -> *const Header {
         (self as *const Self).cast::<u8>().wrapping_add(HEADERS_OFFSET + idx * size_of::<Header>()).cast()
     }
 
@@ -393,15 +395,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let (Some(h), Some(slot)) = (self.headers.get(idx), self.storage.get(idx)) else {
             return Poll::Ready(());
         };
-        let hdr = self.header_ptr(idx);
         // Each poll gets a waker naming its task, the same one its clones carry, so a primitive
         // that keeps a waker sees `will_wake` and does not wake the task for nothing.
-        let waker = Core::task_waker(hdr);
+        let waker = task_waker(self.header_ptr(idx));
         let mut cx = Context::from_waker(&waker);
-        self.core.cx.store((&mut cx as *mut Context<'_>).cast(), portable_atomic::Ordering::Relaxed);
+        self.core.cx.store((&mut cx as *mut Context<'_>).cast(), Relaxed);
+        self.core.current.set(idx as u16);
         #[cfg(feature = "stats")]
         let t0 = clock.now();
-        let r = slot.poll(h.vtable.get(), &mut cx);
+        let r = slot.poll(&h.vtable, &mut cx);
         #[cfg(feature = "stats")]
         h.stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
         #[cfg(not(feature = "stats"))]
@@ -409,324 +411,140 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         r
     }
 
-    /// The hot path: poll a task whose registrations are clear, and requeue it if it yielded.
+    /// Polls a task that is `RUNNING`, then requeues it (a plain yield), parks it (a plain wait),
+    /// or hands the rest to the state machine.
     #[inline]
     fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C) {
-        let h = &self.headers[idx];
-        h.state.set(RUNNING);
         let r = self.poll_raw(idx, clock);
-        if self.core.woken.load(portable_atomic::Ordering::Relaxed) != 0 {
+        if self.core.wakes.pending() {
             // Tasks it woke through their wakers became ready before it did: queue them first.
-            self.drain_wakes();
+            self.take_wakes();
         }
-        let s = h.state.get();
-        if r.is_pending() && s == RUNNING | Y {
-            h.state.set(QUEUED);
-            self.ring_push(idx as u16);
-        } else if r.is_pending() && s == RUNNING && self.core.joining.get().is_null() {
+        let h = &self.headers[idx];
+        let s = h.state();
+        if r.is_pending() && s == State::RUNNING.with(State::YIELD) {
+            h.set_state(State::QUEUED);
+            self.core.ready.push_in(&self.links, idx as u16);
+        } else if r.is_pending() && s == State::RUNNING && self.core.joining.get().is_null() {
             // Waiting for a waker or a signal, nothing to register.
-            h.state.set(WAITING);
+            h.set_state(State::WAITING);
         } else {
-            self.after_poll(idx, r, s);
+            self.polled_slow(idx, r.is_ready(), s);
         }
-    }
-
-    /// A ring entry whose state is not plain `QUEUED`.
-    #[cold]
-    fn dequeued_cold<C: Clock>(&'static self, idx: usize, clock: &C) {
-        let Some(h) = self.headers.get(idx) else { return };
-        let s = h.state.get();
-        if s & KIND != QUEUED {
-            return; // stale entry (should not happen: stop removes entries)
-        }
-        if s & PAUSED != 0 {
-            h.state.set((s & !KIND) | READY_PAUSED);
-            return;
-        }
-        self.clear_registrations(idx);
-        self.poll_task(idx, clock);
-    }
-
-    /// Runs a task picked from the sampled list or the deadline heap.
-    #[cold]
-    fn run_picked<C: Clock>(&'static self, idx: usize, clock: &C) {
-        let h = &self.headers[idx];
-        if h.state.get() & KIND == QUEUED {
-            self.core.ring_remove(idx as u16);
-        }
-        self.clear_registrations(idx);
-        self.poll_task(idx, clock);
-    }
-
-    /// Processes the result of a poll other than a plain yield.
-    #[cold]
-    #[inline(never)]
-    fn after_poll(&'static self, idx: usize, r: Poll<()>, s: u8) {
-        let joining = core::ptr::eq(self.core.joining.get(), self.header_ptr(idx));
-        self.core.joining.set(core::ptr::null());
-        let req = self.core.req_deadline.replace(u64::MAX);
-        if r.is_ready() || s & KIND == DROPPING {
-            self.finish(idx);
-            return;
-        }
-        let h = &self.headers[idx];
-        let paused = s & PAUSED;
-        let mut bits = s & (P | I);
-        if s & T != 0 {
-            self.heap_insert(idx, req);
-        }
-        let kind = if s & Y != 0 {
-            // It runs again soon: its other waits are declared afresh then (a queued task is
-            // never on the sampled list).
-            bits = 0;
-            if paused != 0 {
-                READY_PAUSED
-            } else {
-                self.ring_push(idx as u16);
-                QUEUED
-            }
-        } else if joining {
-            self.joiners.set(self.joiners.get() + 1);
-            JOINING
-        } else {
-            WAITING
-        };
-        h.state.set(kind | bits | (s & T) | paused);
-        if bits != 0 && paused == 0 {
-            self.sampled_add(idx, bits & P != 0);
-        }
-    }
-
-    /// Drops a task's future (its destructors run) and frees its slot. Registrations must be clear.
-    pub(crate) fn finish(&'static self, idx: usize) {
-        let h = &self.headers[idx];
-        let was_paused = h.state.get() & PAUSED != 0;
-        // Marked first, so calls made by its destructors see it as finished.
-        h.state.set(DROPPING);
-        let vt = h.vtable.replace(&EMPTY_VTABLE);
-        self.storage[idx].drop_with(vt);
-        h.state.set(EMPTY);
-        let gen = h.gen.get().wrapping_add(1);
-        h.gen.set(gen);
-        if gen != u32::MAX {
-            self.free_push(idx as u16);
-        } // else: generation used up; the slot retires so no id can ever repeat.
-        self.live.set(self.live.get() - 1);
-        if was_paused {
-            self.paused.set(self.paused.get() - 1);
-        }
-        if let Some(h) = self.header_at(self.core.joining.get()) {
-            // The task being polled is joining (maybe this very task): it runs again after its
-            // poll instead of waiting for a wake that has just happened.
-            if h.state.get() & KIND == RUNNING {
-                h.state.set(h.state.get() | Y);
-            }
-        }
-        if self.joiners.get() != 0 {
-            self.joiners.set(0);
-            for h in &self.headers {
-                if h.state.get() & KIND == JOINING {
-                    crate::state::wake(&self.core, h);
-                }
-            }
-        }
-    }
-
-    /// Removes a task from the deadline heap and the sampled list (not the ring).
-    pub(crate) fn clear_registrations(&self, idx: usize) {
-        let h = &self.headers[idx];
-        let s = h.state.get();
-        if s & REG == 0 {
-            return;
-        }
-        if s & T != 0 {
-            self.heap_remove(idx);
-        }
-        if s & (P | I) != 0 {
-            self.sampled_remove(idx);
-        }
-        h.state.set(s & !REG);
     }
 
     #[cold]
     #[inline(never)]
-    fn drain_wakes(&self) {
-        let groups = self.core.woken.swap(0, portable_atomic::Ordering::Acquire) & !NUDGE;
-        let shift = self.core.group_shift;
-        let mut bits = groups;
-        while bits != 0 {
-            let g = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let lo = g << shift;
-            let hi = min(N, (g + 1) << shift);
-            for h in self.headers.get(lo..hi).unwrap_or(&[]) {
-                if h.wake.load(portable_atomic::Ordering::Relaxed) != 0
-                    && h.wake.swap(0, portable_atomic::Ordering::Acquire) != 0
-                {
-                    self.wake_task(usize::from(h.idx.get()));
-                }
-            }
-        }
-    }
-
-    /// A wake seen by the scheduler itself: a sampled task leaves the sampled list first, since it
-    /// is about to join the round-robin queue.
-    fn wake_task(&self, idx: usize) {
-        let h = &self.headers[idx];
-        let s = h.state.get();
-        if s & (P | I) != 0 && s & PAUSED == 0 && matches!(s & KIND, WAITING | JOINING) {
-            self.sampled_remove(idx);
-            h.state.set(s & !(P | I));
-        }
-        crate::state::wake(&self.core, h);
+    fn take_wakes(&self) {
+        self.core.wakes.take(&self.headers, |idx| self.woken(idx));
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
     fn pick_urgent<C: Clock>(&'static self, clock: &C) -> Urgent {
-        if self.sampled_len.get() != 0 {
+        if self.sampled.len() != 0 {
             match self.sample_all(clock) {
                 Urgent::None => {}
                 other => return other,
             }
         }
-        let now = clock.now().as_micros();
-        while self.heap_len.get() != 0 {
-            let top = usize::from(self.heap[0].get());
-            if self.headers[top].deadline() > now {
-                break;
-            }
-            self.heap_remove(top);
-            let h = &self.headers[top];
-            let s = h.state.get() & !T;
-            if s & PAUSED == 0 {
-                h.state.set(s);
-                return Urgent::Run(top);
-            }
-            // Paused: keep the deadline, and fire it on resume with its full lateness. Then look at
-            // the next deadline: it may be due too.
-            let kind = if matches!(s & KIND, WAITING | JOINING) { DUE_PAUSED } else { s & KIND };
-            h.state.set((s & !KIND) | kind);
+        match self.timers.first() {
+            Some(top) if self.headers[top].deadline() <= clock.now().as_micros() => Urgent::Run(top),
+            _ => Urgent::None,
         }
-        Urgent::None
     }
 
     /// Polls every sampled task in sample mode and returns the one with the best offer.
     #[cold]
     fn sample_all<C: Clock>(&'static self, clock: &C) -> Urgent {
-        let mut best: Option<(u64, u16, usize)> = None;
-        let base = self.next_seq.get();
-        let mut at = self.sampled_head.get();
-        while let Some(link) = self.next.get(usize::from(at)) {
+        // Best so far: (offer, serial, slot); a larger offer wins, then the older task.
+        let mut best: Option<(u64, u64, usize)> = None;
+        let mut at = self.sampled.first();
+        while let Some(link) = self.links.get(usize::from(at)) {
             let idx = usize::from(at);
             at = link.get();
-            let epoch = self.sampled_epoch.get();
+            let epoch = self.sampled.epoch();
             let h = &self.headers[idx];
-            let saved = h.state.get();
-            h.state.set(RUNNING);
+            let saved = h.state();
+            h.set_state(State::RUNNING);
             self.core.mode.set(MODE_SAMPLE);
             self.core.offer.set(0);
             let r = self.poll_raw(idx, clock);
             self.core.mode.set(MODE_RUN);
-            let s = h.state.get();
-            if r.is_pending() && s & !PAUSED == RUNNING {
-                h.state.set(saved);
-                let changed = self.sampled_epoch.get() != epoch;
-                if s & PAUSED != 0 {
-                    // Its poller callback paused it: it leaves the list.
-                    self.sampled_remove(idx);
-                    h.state.set(saved | PAUSED);
-                } else {
-                    let key = self.core.offer.get();
-                    let age = base.wrapping_sub(self.seq[idx].get());
-                    // Larger key wins; on a tie the older task (larger age).
-                    if key != 0 && best.is_none_or(|(k, a, _)| (key, age) > (k, a)) {
-                        best = Some((key, age, idx));
-                    }
+            let now = h.state();
+            if r.is_pending() && now.without(State::PAUSED) == State::RUNNING {
+                self.sampled_back(idx, saved, now);
+                let key = self.core.offer.get();
+                let serial = h.serial();
+                if key != 0
+                    && !now.paused()
+                    && best.is_none_or(|(k, s, _)| key > k || (key == k && serial < s))
+                {
+                    best = Some((key, serial, idx));
                 }
-                if changed {
+                if self.sampled.epoch() != epoch {
                     // A callback added or removed sampled tasks: the rest waits for the next pass.
                     break;
                 }
             } else {
-                // The task got further than its wait (another future it awaited was ready, or it
-                // was stopped): that was its run for this pass. A pause made meanwhile stays.
-                h.state.set(saved | (s & PAUSED));
-                self.clear_registrations(idx);
-                self.after_poll(idx, r, s);
+                self.sampled_ran(idx, r.is_ready(), saved, now);
                 return Urgent::Ran;
             }
-            if self.attention.get() & STOP != 0 {
+            if self.stop.get() {
                 return Urgent::Ran; // a callback stopped the scheduler: nothing more runs
             }
         }
         match best {
-            Some((_, _, idx))
-                if matches!(self.headers[idx].state.get() & (PAUSED | KIND), WAITING | JOINING) =>
-            {
-                Urgent::Run(idx)
-            }
+            Some((_, _, idx)) if self.headers[idx].state().in_sampled() => Urgent::Run(idx),
             _ => Urgent::None,
         }
     }
 
-    fn idle<C: Clock>(&'static self, clock: &C) {
+    /// Nothing is ready: wait for the next deadline, a wake, or the next poll interval.
+    /// Returns the end of the run if nothing can ever happen again.
+    fn idle<C: Clock>(&'static self, clock: &C) -> Option<RunEnd> {
         if let Some(hook) = self.idle_hook.get() {
             hook();
-            if !self.core.ring_empty() || self.attention.get() & STOP != 0 {
-                return;
+            if !self.core.ready.is_empty() || self.stop.get() {
+                return None;
             }
         }
         let now = clock.now();
-        let next = (self.heap_len.get() != 0)
-            .then(|| Instant::from_micros(self.headers[usize::from(self.heap[0].get())].deadline()));
-        let until = if self.pollers.get() != 0 {
+        let deadline = self.timers.first().map(|top| Instant::from_micros(self.headers[top].deadline()));
+        let until = if self.sampled.pollers() != 0 {
             let p = now + Duration::from_micros(self.poll_interval_us.get());
-            Some(next.map_or(p, |n| min(n, p)))
+            Some(deadline.map_or(p, |n| min(n, p)))
         } else {
-            next
+            deadline
         };
-        clock.idle(until, &Wakeup(&self.core));
+        let wake = Wakeup { core: &self.core, deadline };
+        if until.is_none() && !wake.pending() && !clock.can_wake_from_outside() {
+            return Some(RunEnd::Stalled);
+        }
+        clock.idle(until, &wake);
         let spent = clock.now().as_micros().saturating_sub(now.as_micros());
         self.idle_us.set(self.idle_us.get().saturating_add(spent));
+        None
     }
 
     /// Drops every remaining task, oldest first. Destructors cannot spawn meanwhile.
     fn shutdown(&'static self) {
         self.shutting_down.set(true);
         let mut order = [0u16; N];
-        for &i in self.live_by_age(&mut order) {
-            let idx = usize::from(i);
-            if !core::ptr::eq(self.headers[idx].vtable.get(), &EMPTY_VTABLE) {
-                self.kill(idx);
-            }
-        }
-        self.shutting_down.set(false);
-    }
-
-    /// Fills `order` with the live slots, oldest first, and returns that part of it.
-    fn live_by_age<'a>(&self, order: &'a mut [u16; N]) -> &'a [u16] {
         let mut k = 0;
         for (i, h) in self.headers.iter().enumerate() {
-            if !core::ptr::eq(h.vtable.get(), &EMPTY_VTABLE) {
+            if h.occupied() {
                 order[k] = i as u16;
                 k += 1;
             }
         }
-        let base = self.next_seq.get();
-        order[..k].sort_unstable_by_key(|&i| Reverse(base.wrapping_sub(self.seq[usize::from(i)].get())));
-        &order[..k]
-    }
-
-    /// Renumbers the live tasks' spawn order 0, 1, 2, ... (oldest first), so that 16-bit numbers
-    /// compare correctly for ever: called once every `RENUMBER` spawns.
-    #[cold]
-    #[inline(never)]
-    fn renumber(&self) {
-        let mut order = [0u16; N];
-        let live = self.live_by_age(&mut order);
-        for (n, &i) in live.iter().enumerate() {
-            self.seq[usize::from(i)].set(n as u16);
+        order[..k].sort_unstable_by_key(|&i| self.headers[usize::from(i)].serial());
+        for &i in &order[..k] {
+            let idx = usize::from(i);
+            // A destructor may have stopped a later task already.
+            if self.headers[idx].state().live() {
+                self.stop_slot(idx);
+            }
         }
-        self.next_seq.set(live.len() as u16);
+        self.shutting_down.set(false);
     }
 }

@@ -4,6 +4,13 @@
 //! but they wake through the `Waker`, which must be safe from any thread and so costs atomic
 //! operations. A [`Signal`] stays on the scheduler's thread: it puts the waiting task straight on
 //! the round-robin queue.
+//!
+//! One task waits at a time. A second task that waits while the first still does is not refused:
+//! the first is *displaced*. It is not woken there and then (two waiters waking each other would
+//! spin for ever), but moved to the scheduler's "wake on any news" wait (`state.rs`, the one
+//! `join` uses), and the next `signal` wakes it along with the registered waiter: whichever runs
+//! first takes the signal, the others wait again. So every waiter sees every signal it can, and
+//! none sleeps for ever.
 
 use core::cell::Cell;
 use core::future::Future;
@@ -30,7 +37,9 @@ use crate::raw::TaskRef;
 pub struct Signal {
     set: Cell<bool>,
     /// The waiting task and its generation (a stopped waiter's slot may have a new occupant).
-    waiter: Cell<Option<(TaskRef, u32)>>,
+    waiter: Cell<Option<(TaskRef, u64)>>,
+    /// A waiter was displaced since the last `signal`: it must be woken by the next.
+    displaced: Cell<bool>,
 }
 
 impl Signal {
@@ -40,7 +49,7 @@ impl Signal {
     /// assert!(!usched::Signal::new().is_set());
     /// ```
     pub const fn new() -> Self {
-        Signal { set: Cell::new(false), waiter: Cell::new(None) }
+        Signal { set: Cell::new(false), waiter: Cell::new(None), displaced: Cell::new(false) }
     }
 
     /// Sets the signal and wakes its waiter, if any.
@@ -53,10 +62,13 @@ impl Signal {
     #[inline]
     pub fn signal(&self) {
         self.set.set(true);
-        if let Some((t, gen)) = self.waiter.take() {
+        if let Some((t, serial)) = self.waiter.take() {
             let h = t.header();
-            if h.gen.get() == gen {
+            if h.serial() == serial {
                 crate::state::wake(t.core(), h);
+            }
+            if self.displaced.replace(false) {
+                crate::state::broadcast(t.core());
             }
         }
     }
@@ -79,7 +91,7 @@ impl Signal {
     /// ```
     #[inline]
     pub fn wait(&self) -> SignalWait<'_> {
-        SignalWait { sig: self }
+        SignalWait { sig: self, registered: None }
     }
 }
 
@@ -93,13 +105,26 @@ impl Signal {
 #[must_use = "futures do nothing unless awaited"]
 pub struct SignalWait<'a> {
     sig: &'a Signal,
+    /// The serial of the task this wait registered as the signal's waiter, if it did.
+    registered: Option<u64>,
+}
+
+impl Drop for SignalWait<'_> {
+    /// A wait dropped before the signal came (a timeout, a `select`) leaves no waiter behind.
+    fn drop(&mut self) {
+        if let (Some(me), Some((_, serial))) = (self.registered, self.sig.waiter.get()) {
+            if me == serial {
+                self.sig.waiter.set(None);
+            }
+        }
+    }
 }
 
 impl Future for SignalWait<'_> {
     type Output = ();
 
     #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let sig = self.sig;
         if sig.set.replace(false) {
             return Poll::Ready(());
@@ -107,7 +132,16 @@ impl Future for SignalWait<'_> {
         // The waiter is woken straight onto the run queue, which only the scheduler's own thread
         // may touch: record it only from the scheduler's own context.
         match crate::wait::current_here(cx) {
-            Some(t) => sig.waiter.set(Some((t, t.header().gen.get()))),
+            Some(t) => {
+                let me = t.header().serial();
+                self.registered = Some(me);
+                if let Some((old, serial)) = sig.waiter.replace(Some((t, me))) {
+                    let h = old.header();
+                    if serial != me && h.serial() == serial && crate::state::displaced(old.core(), h) {
+                        sig.displaced.set(true);
+                    }
+                }
+            }
             None => cx.waker().wake_by_ref(),
         }
         Poll::Pending

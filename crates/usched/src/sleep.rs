@@ -65,7 +65,14 @@ enum Until {
 
 /// The future returned by [`sleep`] and [`sleep_until`]. Resolves to the lateness.
 ///
-/// It needs a usched task to run in: awaited anywhere else it never completes.
+/// It needs a usched task to run in: polled anywhere else (another executor, or a combinator that
+/// lends its children wakers of its own, such as `FuturesUnordered`) it panics, naming itself,
+/// rather than never completing.
+///
+/// # Cancel safety
+///
+/// Dropping it before it completes cancels the wait and nothing else: the task's deadline is
+/// declared afresh at each poll, so a dropped sleep leaves no timer behind.
 ///
 /// ```
 /// let s: usched::Sleep = usched::sleep(core::time::Duration::from_millis(1));
@@ -96,9 +103,7 @@ impl Future for Sleep {
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Duration> {
-        let Some(t) = crate::wait::current_here(cx) else {
-            return Poll::Pending;
-        };
+        let t = crate::wait::task_for(cx, "usched::sleep");
         if !self.armed {
             self.deadline = match self.until {
                 Until::After(d) => t.now_us().saturating_add(d),

@@ -1,76 +1,435 @@
-//! The state byte of a task slot, and the one transition every kind of wake shares.
+//! The task state machine: every state a slot can be in, and every transition, in one place.
 //!
-//! One byte says everything the run loop needs at a glance, so the hot path is a single compare:
-//! a task taken off the round-robin FIFO is polled at once if its byte is exactly [`QUEUED`], and
-//! a task that yielded is put back at once if its byte is exactly `RUNNING | Y`. Anything else
-//! (a pause, a pending deadline, a poller) takes the slow, general path.
+//! A task's state is one byte in its header ([`State`]): a *kind* in the low three bits saying where
+//! the task is, and flags saying what it waits for and whether it is paused. One byte, so the run
+//! loop's common cases are single compares: a task taken off the run queue is polled at once if its
+//! state is exactly [`State::QUEUED`], and put back at once if its poll ends exactly
+//! `RUNNING | YIELD`. Everything else goes through the functions below; no other file tests or
+//! sets the bits of a state.
 //!
-//! The low three bits say where the task is; the high bits say what it waits for:
-//! - during a poll, wait futures set `Y` (`yield_now`), `T` (a deadline in `Core::req_deadline`),
-//!   `P` (sample this poller every pass) or `I` (sample this interrupt line every pass);
-//! - after the poll the scheduler turns them into registrations (deadline heap, sampled list) and
-//!   keeps `T`/`P`/`I` in the byte to remember them;
-//! - `PAUSED` stays set from `pause` to `resume`.
+//! # Kinds
+//!
+//! | kind           | meaning                                              | on which structure        |
+//! |----------------|------------------------------------------------------|---------------------------|
+//! | `EMPTY`        | the slot is free                                     | free list                 |
+//! | `QUEUED`       | ready: waits for its round-robin turn                | run queue                 |
+//! | `RUNNING`      | being polled (also during a sample poll)             | —                         |
+//! | `WAITING`      | pending; woken by a waker, its deadline or an event  | heap if `T`, sampled if `P`/`I` |
+//! | `JOINING`      | as `WAITING`, and also woken by any *broadcast*: a task ended, or a `Signal` that displaced it was signalled | as `WAITING` |
+//! | `READY_PAUSED` | became ready while paused: queued again on resume    | —                         |
+//! | `DROPPING`     | its future is being dropped (or it stopped itself during its poll) | —          |
+//!
+//! # Flags
+//!
+//! - `PAUSED`: set from `pause` to `resume`. A paused task is on no structure except the run queue
+//!   (which it leaves lazily: when its turn comes it becomes `READY_PAUSED` instead of running).
+//! - `YIELD`: set during a poll by `yield_now`, or by a wake that arrives while the task runs: it goes
+//!   back on the run queue after the poll.
+//! - `T`: it has a deadline (in its header). `P`: it waits on a poller. `I`: on an interrupt line.
+//!   Wait futures set them during a run poll; after the poll they become registrations.
+//!
+//! # Invariants (checked by `Sched::check` in debug builds)
+//!
+//! 1. On the run queue ⇔ kind is `QUEUED`.
+//! 2. In the deadline heap ⇔ `T`, not `PAUSED`, kind `QUEUED`, `WAITING` or `JOINING`.
+//! 3. On the sampled list ⇔ `P` or `I`, not `PAUSED`, kind `WAITING` or `JOINING`.
+//! 4. On the free list ⇔ kind is `EMPTY`.
+//!
+//! # Transitions
+//!
+//! | transition     | from → to                                            | made by                   | touches |
+//! |----------------|------------------------------------------------------|---------------------------|---------|
+//! | `spawned`      | `EMPTY` → `QUEUED`                                   | `spawn`                   | free list, run queue |
+//! | `dequeued`     | `QUEUED` → `RUNNING`; paused: → `READY_PAUSED`       | run loop (queue's turn)   | heap |
+//! | `picked`       | `WAITING`/`JOINING`/`QUEUED` → `RUNNING`             | run loop (deadline or event) | all three |
+//! | `polled`       | `RUNNING` → `QUEUED`/`WAITING`/`JOINING`/`READY_PAUSED`, or `finish` | run loop | run queue, heap, sampled |
+//! | `sampled`      | `WAITING` → `RUNNING` (sample mode) → `WAITING`      | run loop (every pass)     | sampled list |
+//! | [`wake`]       | `WAITING`/`JOINING` → `QUEUED`; paused → `READY_PAUSED`; `RUNNING` → `+YIELD` | wakers (drained by the run loop), `Signal`, `finish` (joiners) | run queue (sampled via the wake stack) |
+//! | `pause`        | any live → `+PAUSED`                                 | `Sched::pause`            | heap, sampled |
+//! | `resume`       | `-PAUSED`; `READY_PAUSED` → `QUEUED`                 | `Sched::resume`           | run queue, heap, sampled |
+//! | `displaced`    | `WAITING` → `JOINING`                                | `Signal` (a second waiter) | — |
+//! | `broadcast`    | every `JOINING` → `wake`                             | `finish`, `Signal::signal` | run queue |
+//! | `stop`         | `RUNNING` → `DROPPING`; other live → `finish`        | `Sched::stop`, shutdown   | all |
+//! | `finish`       | → `DROPPING` → `EMPTY`                               | `polled`, `stop`          | free list; wakes joiners |
 
-use crate::raw::{Core, Header};
+use crate::header::Header;
+use crate::sched::Sched;
+use crate::sched_core::Core;
 
-pub(crate) const EMPTY: u8 = 0;
-/// In the round-robin FIFO.
-pub(crate) const QUEUED: u8 = 1;
-/// Being polled (also during a sample poll).
-pub(crate) const RUNNING: u8 = 2;
-/// Pending; woken by a waker, its deadline, or its sampled event.
-pub(crate) const WAITING: u8 = 3;
-/// Waiting for some task to end (`join`).
-pub(crate) const JOINING: u8 = 4;
-/// Became ready while paused: queue it on resume.
-pub(crate) const READY_PAUSED: u8 = 5;
-/// Its deadline passed while paused: fire it on resume, with the full lateness.
-pub(crate) const DUE_PAUSED: u8 = 6;
-/// Being dropped, or asked to stop while running.
-pub(crate) const DROPPING: u8 = 7;
+/// A task's state byte: a kind and flags (see the module docs).
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub(crate) struct State(u8);
 
-pub(crate) const KIND: u8 = 0x07;
-pub(crate) const PAUSED: u8 = 0x08;
-pub(crate) const Y: u8 = 0x10;
-pub(crate) const T: u8 = 0x20;
-pub(crate) const P: u8 = 0x40;
-pub(crate) const I: u8 = 0x80;
-/// The registration bits.
-pub(crate) const REG: u8 = T | P | I;
+impl State {
+    pub(crate) const EMPTY: State = State(0);
+    pub(crate) const QUEUED: State = State(1);
+    pub(crate) const RUNNING: State = State(2);
+    pub(crate) const WAITING: State = State(3);
+    pub(crate) const JOINING: State = State(4);
+    pub(crate) const READY_PAUSED: State = State(5);
+    pub(crate) const DROPPING: State = State(7);
 
-/// A wake (from a waker, a local signal, or a finished task for its joiners).
+    pub(crate) const PAUSED: u8 = 0x08;
+    pub(crate) const YIELD: u8 = 0x10;
+    pub(crate) const T: u8 = 0x20;
+    pub(crate) const P: u8 = 0x40;
+    pub(crate) const I: u8 = 0x80;
+
+    const KIND: u8 = 0x07;
+    const SAMPLED: u8 = Self::P | Self::I;
+
+    #[inline(always)]
+    pub(crate) const fn from_bits(b: u8) -> State {
+        State(b)
+    }
+
+    #[inline(always)]
+    pub(crate) const fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// The kind alone, flags cleared.
+    #[inline(always)]
+    pub(crate) const fn kind(self) -> State {
+        State(self.0 & Self::KIND)
+    }
+
+    #[inline(always)]
+    pub(crate) const fn has(self, flag: u8) -> bool {
+        self.0 & flag != 0
+    }
+
+    #[inline(always)]
+    pub(crate) const fn with(self, flag: u8) -> State {
+        State(self.0 | flag)
+    }
+
+    #[inline(always)]
+    pub(crate) const fn without(self, flag: u8) -> State {
+        State(self.0 & !flag)
+    }
+
+    /// The same flags, another kind.
+    #[inline(always)]
+    pub(crate) const fn to(self, kind: State) -> State {
+        State((self.0 & !Self::KIND) | kind.0)
+    }
+
+    pub(crate) const fn paused(self) -> bool {
+        self.has(Self::PAUSED)
+    }
+
+    /// Waiting for a wake, a deadline or an event (`WAITING` or `JOINING`).
+    pub(crate) const fn waiting(self) -> bool {
+        matches!(self.0 & Self::KIND, 3 | 4)
+    }
+
+    /// A task lives in the slot and has not been asked to go (not `EMPTY`, not `DROPPING`).
+    pub(crate) const fn live(self) -> bool {
+        !matches!(self.0 & Self::KIND, 0 | 7)
+    }
+
+    /// Invariant 2: belongs in the deadline heap.
+    pub(crate) const fn in_heap(self) -> bool {
+        self.has(Self::T) && !self.paused() && (self.waiting() || self.0 & Self::KIND == 1)
+    }
+
+    /// Invariant 3: belongs on the sampled list.
+    pub(crate) const fn in_sampled(self) -> bool {
+        self.has(Self::SAMPLED) && !self.paused() && self.waiting()
+    }
+
+    pub(crate) const fn poller(self) -> bool {
+        self.has(Self::P)
+    }
+}
+
+/// A wake (from a drained waker, a local signal, or a finished task for its joiners).
 #[inline]
 pub(crate) fn wake(core: &Core, hdr: &Header) {
-    let s = hdr.state.get();
-    if s == WAITING {
+    let s = hdr.state();
+    if s == State::WAITING {
         // The common case: a plain wait, not paused, nothing registered.
-        hdr.state.set(QUEUED);
-        core.ring_push(hdr.idx.get());
+        hdr.set_state(State::QUEUED);
+        core.ready.push(hdr.idx.get());
     } else {
         wake_other(core, hdr, s);
     }
 }
 
-#[cold]
-fn wake_other(core: &Core, hdr: &Header, s: u8) {
-    match s & KIND {
-        WAITING | JOINING => {
-            if s & PAUSED != 0 {
-                hdr.state.set((s & !KIND) | READY_PAUSED);
-            } else if s & (P | I) != 0 {
-                // On the sampled list, which only the scheduler's own pass can edit: hand the
-                // wake to it, as a waker from elsewhere would.
-                core.wake_from_anywhere(hdr);
-            } else {
-                hdr.state.set((s & !KIND) | QUEUED);
-                core.ring_push(hdr.idx.get());
-            }
+/// Wakes every task in the "wake on any news" wait (`JOINING`): a task ended, or a [`Signal`]
+/// (crate::Signal) that had displaced waiters was signalled. Those that find nothing wait again.
+pub(crate) fn broadcast(core: &Core) {
+    if core.joiners.replace(0) == 0 {
+        return;
+    }
+    for h in core.headers.get() {
+        if h.state().kind() == State::JOINING {
+            wake(core, h);
         }
+    }
+}
+
+/// A task displaced as a [`Signal`](crate::Signal)'s waiter moves to the "wake on any news" wait,
+/// so the next broadcast wakes it. Returns false if it was not waiting (it runs anyway).
+pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
+    let s = hdr.state();
+    if s.kind() != State::WAITING {
+        return s.kind() == State::JOINING;
+    }
+    hdr.set_state(s.to(State::JOINING));
+    core.joiners.set(core.joiners.get() + 1);
+    true
+}
+
+#[cold]
+fn wake_other(core: &Core, hdr: &Header, s: State) {
+    if s.waiting() {
+        if s.paused() {
+            hdr.set_state(s.to(State::READY_PAUSED));
+        } else if s.has(State::SAMPLED) {
+            // On the sampled list, which only the scheduler's pass can edit (a poller callback may
+            // be walking it now): hand the wake over as a waker from elsewhere would.
+            core.wake_from_anywhere(hdr);
+        } else {
+            // Its deadline (if any) stays in the heap: a queued task may run early by it.
+            hdr.set_state(s.to(State::QUEUED));
+            core.ready.push(hdr.idx.get());
+        }
+    } else if s.kind() == State::RUNNING {
         // Woken during its own poll (it woke itself, or something it awaits fired while it ran):
         // it goes back on the queue after this poll, like a yield.
-        RUNNING => hdr.state.set(s | Y),
-        // Already queued, paused and already ready, or a stale waker of a freed slot.
-        _ => {}
+        hdr.set_state(s.with(State::YIELD));
+    }
+    // Otherwise: already queued, paused and already ready, dropping, or a stale wake of a freed slot.
+}
+
+impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
+    /// Takes a task off whichever structures its state puts it on (invariants 1–3).
+    fn leave_structures(&self, idx: usize, s: State) {
+        if s.kind() == State::QUEUED {
+            self.core.ready.remove(idx as u16);
+        }
+        if s.in_heap() {
+            self.timers.remove(&self.headers, idx);
+        }
+        if s.in_sampled() {
+            self.sampled.remove(&self.links, idx, s.poller());
+        }
+    }
+
+    /// Puts a task on the heap and the sampled list if its state says so (invariants 2–3).
+    fn enter_structures(&self, idx: usize, s: State) {
+        if s.in_heap() {
+            self.timers.insert(&self.headers, idx);
+        }
+        if s.in_sampled() {
+            self.sampled.add(&self.links, idx, s.poller());
+        }
+    }
+
+    /// `EMPTY` → `QUEUED`.
+    pub(crate) fn spawned(&self, idx: usize) {
+        self.headers[idx].set_state(State::QUEUED);
+        self.core.ready.push_in(&self.links, idx as u16);
+    }
+
+    /// A task whose run-queue turn came and whose state is not plain `QUEUED`: returns true if it
+    /// is to be polled now (its state is then `RUNNING`).
+    #[cold]
+    pub(crate) fn dequeued_slow(&self, idx: usize) -> bool {
+        let h = &self.headers[idx];
+        let s = h.state();
+        debug_assert_eq!(s.kind(), State::QUEUED, "a slot on the run queue is not queued");
+        if s.kind() != State::QUEUED {
+            return false;
+        }
+        if s.paused() {
+            h.set_state(s.to(State::READY_PAUSED));
+            return false;
+        }
+        if s.in_heap() {
+            self.timers.remove(&self.headers, idx);
+        }
+        h.set_state(State::RUNNING);
+        true
+    }
+
+    /// A task chosen by its deadline or its event: it leaves every structure and runs now.
+    pub(crate) fn picked(&self, idx: usize) {
+        let h = &self.headers[idx];
+        let s = h.state();
+        debug_assert!(s.live() && !s.paused() && s.kind() != State::RUNNING, "picked a task that cannot run");
+        self.leave_structures(idx, s);
+        h.set_state(State::RUNNING);
+    }
+
+    /// After a poll other than a plain yield or a plain wait: register what the task now waits
+    /// for, or finish it. `s` is its state after the poll.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn polled_slow(&self, idx: usize, done: bool, s: State) {
+        let joining =
+            self.header_at(self.core.joining.get()).is_some_and(|h| usize::from(h.idx.get()) == idx);
+        self.core.joining.set(core::ptr::null());
+        let req = self.core.req_deadline.replace(u64::MAX);
+        if done || s.kind() == State::DROPPING {
+            self.finish(idx);
+            return;
+        }
+        debug_assert_eq!(s.kind(), State::RUNNING, "a task changed kind during its own poll");
+        let h = &self.headers[idx];
+        if s.has(State::T) {
+            h.set_deadline(req);
+        }
+        let next = if s.has(State::YIELD) {
+            // It runs again soon and declares its other waits afresh then; a deadline it asked for
+            // may still run it earlier.
+            let s = s.without(State::YIELD | State::SAMPLED);
+            if s.paused() {
+                s.to(State::READY_PAUSED)
+            } else {
+                self.core.ready.push_in(&self.links, idx as u16);
+                s.to(State::QUEUED)
+            }
+        } else if joining {
+            self.core.joiners.set(self.core.joiners.get() + 1);
+            s.to(State::JOINING)
+        } else {
+            s.to(State::WAITING)
+        };
+        h.set_state(next);
+        self.enter_structures(idx, next);
+    }
+
+    /// After a sample poll that did not get past its wait: back to the state it had (`saved`),
+    /// unless a callback paused it meanwhile (`now` is its state after the sample poll).
+    pub(crate) fn sampled_back(&self, idx: usize, saved: State, now: State) {
+        let h = &self.headers[idx];
+        if now.paused() {
+            self.leave_structures(idx, saved);
+            h.set_state(saved.with(State::PAUSED));
+        } else {
+            h.set_state(saved);
+        }
+    }
+
+    /// A sample poll that got past its wait (it was woken, stopped, or another future it awaited
+    /// finished): that was its run. `saved` is its state before the sample poll, `now` after.
+    pub(crate) fn sampled_ran(&self, idx: usize, done: bool, saved: State, now: State) {
+        self.leave_structures(idx, saved);
+        let now = now.without(State::T | State::SAMPLED);
+        self.headers[idx].set_state(now);
+        self.polled_slow(idx, done, now);
+    }
+
+    /// A wake taken off the wake stack by the run loop: a sampled task leaves the sampled list
+    /// first, since it is about to join the run queue.
+    pub(crate) fn woken(&self, idx: usize) {
+        let Some(h) = self.headers.get(idx) else { return };
+        let s = h.state();
+        if s.in_sampled() {
+            self.sampled.remove(&self.links, idx, s.poller());
+            h.set_state(s.without(State::SAMPLED));
+        }
+        wake(&self.core, h);
+    }
+
+    /// `+PAUSED`: the task leaves the heap and the sampled list; its waits are kept in its flags.
+    pub(crate) fn pause_slot(&self, idx: usize) {
+        let h = &self.headers[idx];
+        let s = h.state();
+        if s.paused() {
+            return;
+        }
+        self.paused.set(self.paused.get() + 1);
+        if s.in_heap() {
+            self.timers.remove(&self.headers, idx);
+        }
+        if s.in_sampled() {
+            self.sampled.remove(&self.links, idx, s.poller());
+        }
+        h.set_state(s.with(State::PAUSED));
+    }
+
+    /// `-PAUSED`: back into the wait it was paused in; a task that became ready meanwhile is queued.
+    pub(crate) fn resume_slot(&self, idx: usize) {
+        let h = &self.headers[idx];
+        let s = h.state();
+        if !s.paused() {
+            return;
+        }
+        self.paused.set(self.paused.get() - 1);
+        let mut next = s.without(State::PAUSED);
+        if next.kind() == State::READY_PAUSED {
+            // Queued tasks are never on the sampled list: its waits are declared afresh.
+            next = next.without(State::SAMPLED).to(State::QUEUED);
+            self.core.ready.push_in(&self.links, idx as u16);
+        }
+        h.set_state(next);
+        if next.kind() != State::RUNNING {
+            self.enter_structures(idx, next);
+        }
+    }
+
+    /// Stops a live task: dropped now, or right after its poll if it is the one running.
+    pub(crate) fn stop_slot(&self, idx: usize) {
+        let h = &self.headers[idx];
+        let s = h.state();
+        if s.kind() == State::RUNNING {
+            h.set_state(s.to(State::DROPPING));
+        } else {
+            self.leave_structures(idx, s);
+            self.finish(idx);
+        }
+    }
+
+    /// Drops a task's future (its destructors run) and frees its slot. It must be on no structure.
+    pub(crate) fn finish(&self, idx: usize) {
+        let h = &self.headers[idx];
+        if h.state().paused() {
+            self.paused.set(self.paused.get() - 1);
+        }
+        // Marked first, so calls made by its destructors see it as finished.
+        h.set_state(State::DROPPING);
+        self.drop_future(idx);
+        h.set_state(State::EMPTY);
+        self.free.push(&self.links, idx as u16);
+        self.live.set(self.live.get() - 1);
+        if let Some(j) = self.header_at(self.core.joining.get()) {
+            // The task being polled is joining (maybe this very task): it runs again after its
+            // poll instead of waiting for a wake that has just happened.
+            if j.state().kind() == State::RUNNING {
+                j.set_state(j.state().with(State::YIELD));
+            }
+        }
+        broadcast(&self.core);
+    }
+
+    /// Checks invariants 1–4 and the counters (debug builds; used by tests after every pass).
+    #[cfg(debug_assertions)]
+    pub(crate) fn check(&self) {
+        let (mut live, mut paused, mut heap, mut sampled, mut pollers) = (0, 0, 0, 0, 0);
+        for (i, h) in self.headers.iter().enumerate() {
+            let s = h.state();
+            if s.kind() != State::EMPTY {
+                live += 1;
+            }
+            if s.paused() && s.kind() != State::EMPTY {
+                paused += 1;
+            }
+            assert_eq!(self.timers.contains(i), s.in_heap(), "slot {i} heap membership, state {s:?}");
+            heap += usize::from(s.in_heap());
+            if s.in_sampled() {
+                sampled += 1;
+                pollers += usize::from(s.poller());
+            }
+        }
+        assert_eq!(live, self.live.get(), "live count");
+        assert_eq!(paused, self.paused.get(), "paused count");
+        assert_eq!(heap, self.timers.len(), "heap length");
+        assert_eq!(sampled, self.sampled.len(), "sampled length");
+        assert_eq!(pollers, self.sampled.pollers(), "poller count");
+        assert_eq!(N - live, self.free.len(), "free count");
     }
 }

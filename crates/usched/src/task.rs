@@ -4,17 +4,19 @@ use core::fmt;
 
 /// Names one task for ever.
 ///
-/// It is a slot index plus that slot's generation. When a task ends its slot's generation moves on,
-/// so an old id never reaches the slot's next occupant: it answers [`Status::Finished`] and every
-/// control call on it returns [`TaskError::Finished`]. A slot whose 32-bit generation is used up is
-/// retired rather than reused, so "never" holds even after four billion reuses of one slot.
+/// It is a slot index plus the task's spawn serial: a 48-bit number that no other task spawned by
+/// any scheduler in the program shares. So an old id never reaches the slot's next occupant, nor a
+/// task of another scheduler: it answers [`Status::Finished`] and every control call on it returns
+/// [`TaskError::Finished`]. Serials run out after 2^48 spawns: nine years at a million spawns a
+/// second, 8,900 years at a thousand. No slot is ever retired, so a spawn-heavy device keeps its
+/// whole pool.
 ///
 /// ```
 /// use usched::{Sched, Status};
 /// let s: &'static Sched<1, 64> = Box::leak(Box::new(Sched::new()));
 /// let a = s.spawn(async {}).unwrap();
 /// s.stop(a).unwrap();
-/// let b = s.spawn(async {}).unwrap(); // same slot, new generation
+/// let b = s.spawn(async {}).unwrap(); // same slot, new serial
 /// assert_eq!(a.index(), b.index());
 /// assert_ne!(a, b);
 /// assert_eq!(s.status(a), Status::Finished);
@@ -23,10 +25,19 @@ use core::fmt;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct TaskId {
     pub(crate) idx: u16,
-    pub(crate) gen: u32,
+    serial_hi: u16,
+    serial_lo: u32,
 }
 
 impl TaskId {
+    pub(crate) const fn new(idx: u16, serial: u64) -> TaskId {
+        TaskId { idx, serial_hi: (serial >> 32) as u16, serial_lo: serial as u32 }
+    }
+
+    pub(crate) const fn serial(self) -> u64 {
+        (self.serial_hi as u64) << 32 | self.serial_lo as u64
+    }
+
     /// The slot this task occupies (or occupied).
     ///
     /// ```
@@ -138,4 +149,9 @@ pub enum RunEnd {
     AllPaused,
     /// `run` was called from inside a task of the same scheduler; nothing was done.
     AlreadyRunning,
+    /// Every remaining task waits for something that can never happen: no deadline, no poller,
+    /// no pending wake, and a clock that says nothing outside can wake the scheduler (see
+    /// [`Clock::can_wake_from_outside`](crate::Clock::can_wake_from_outside)); on the simulated
+    /// board, a lost wake. The tasks were dropped, in spawn order, as on a stop.
+    Stalled,
 }

@@ -12,7 +12,7 @@
 use core::ops::{Add, Sub};
 use core::time::Duration;
 
-use crate::raw::Core;
+use crate::sched_core::Core;
 
 /// A point in time: microseconds since the clock started.
 ///
@@ -101,7 +101,10 @@ impl Sub<Instant> for Instant {
 ///
 /// A clock checks [`Wakeup::pending`] before it goes to sleep (on a chip: with interrupts masked,
 /// then `WFI`), so a wake that lands between the scheduler's last look and the sleep is not lost.
-pub struct Wakeup<'a>(pub(crate) &'a Core);
+pub struct Wakeup<'a> {
+    pub(crate) core: &'a Core,
+    pub(crate) deadline: Option<Instant>,
+}
 
 impl Wakeup<'_> {
     /// True if a waker or an interrupt line has fired since the scheduler last looked.
@@ -117,7 +120,27 @@ impl Wakeup<'_> {
     /// }
     /// ```
     pub fn pending(&self) -> bool {
-        self.0.wake_pending()
+        self.core.wakes.pending()
+    }
+
+    /// The earliest deadline of a task that can run (`None` if there is none). It differs from the
+    /// `until` that `idle` is given when pollers are waiting: then `until` is the next poll. A
+    /// simulated clock uses it to step time no further than the deadline.
+    ///
+    /// ```
+    /// # use usched::{Clock, Instant, Wakeup};
+    /// struct Stepper(core::cell::Cell<u64>);
+    /// impl Clock for Stepper {
+    ///     fn now(&self) -> Instant { Instant::from_micros(self.0.get()) }
+    ///     fn idle(&self, until: Option<Instant>, wake: &Wakeup) {
+    ///         let step = self.0.get() + 100;
+    ///         let to = wake.next_deadline().map_or(step, |d| d.as_micros().min(step));
+    ///         self.0.set(until.map_or(to, |u| u.as_micros().max(self.0.get())).max(self.0.get()));
+    ///     }
+    /// }
+    /// ```
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.deadline
     }
 }
 
@@ -149,6 +172,26 @@ pub trait Clock {
     /// the scheduler looks again. `until` may already be past: return at once (a simulated clock
     /// should move its time forward a little, since pollers are waiting to see it change).
     fn idle(&self, until: Option<Instant>, wake: &Wakeup);
+
+    /// Whether anything but the scheduler's own tasks can still wake it: another thread, an
+    /// interrupt handler, a stimulus the clock itself delivers. When this is `false` and the
+    /// scheduler has nothing to wait for (no deadline, no poller, no pending wake), nothing can
+    /// ever happen again, so [`run`](crate::Sched::run) returns [`RunEnd::Stalled`](crate::RunEnd)
+    /// instead of idling for ever. Real clocks keep the default, `true`.
+    ///
+    /// ```
+    /// # use usched::{Clock, Instant, Wakeup};
+    /// struct Closed;
+    /// impl Clock for Closed {
+    ///     fn now(&self) -> Instant { Instant::ZERO }
+    ///     fn idle(&self, _until: Option<Instant>, _wake: &Wakeup) {}
+    ///     fn can_wake_from_outside(&self) -> bool { false }
+    /// }
+    /// assert!(!Closed.can_wake_from_outside());
+    /// ```
+    fn can_wake_from_outside(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(feature = "std")]

@@ -7,8 +7,9 @@
 
 use core::task::Context;
 
-use crate::raw::{task_of, TaskRef, MODE_SAMPLE};
-use crate::state::T;
+use crate::raw::{task_of, TaskRef};
+use crate::sched_core::MODE_SAMPLE;
+use crate::state::State;
 
 /// Sample keys: class in the high word, value in the low word; larger wins.
 pub(crate) const CLASS_POLL: u64 = 1 << 32;
@@ -28,22 +29,43 @@ pub(crate) fn current_here(cx: &Context<'_>) -> Option<TaskRef> {
     crate::raw::task_here(cx)
 }
 
+/// The task being polled, for a wait that needs the scheduler's clock and timer. Panics, naming
+/// the wait, if it is polled anywhere else: outside a usched task, or inside one by a combinator
+/// that lends its children a waker of its own (the wait could never complete there).
+#[inline]
+pub(crate) fn task_for(cx: &Context<'_>, what: &'static str) -> TaskRef {
+    match current_here(cx) {
+        Some(t) => t,
+        None => not_in_task(what),
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(crate) fn not_in_task(what: &'static str) -> ! {
+    panic!(
+        "{what} was polled outside a usched task (or by a combinator that gives it a waker of its own, \
+         such as FuturesUnordered): it needs the scheduler's timer and would never complete there"
+    )
+}
+
 impl TaskRef {
     /// Sets a wait bit in the task's state.
     #[inline]
-    pub(crate) fn mark(&self, bit: u8) {
+    pub(crate) fn mark(&self, flag: u8) {
         let h = self.header();
-        h.state.set(h.state.get() | bit);
+        h.set_state(h.state().with(flag));
     }
 
     /// Asks to be polled again no later than `deadline` (µs).
     #[inline]
     pub(crate) fn request_deadline(&self, deadline: u64) {
         let (h, c) = (self.header(), self.core());
-        let s = h.state.get();
-        if s & T == 0 {
+        let s = h.state();
+        if !s.has(State::T) {
             c.req_deadline.set(deadline);
-            h.state.set(s | T);
+            h.set_state(s.with(State::T));
         } else if deadline < c.req_deadline.get() {
             c.req_deadline.set(deadline);
         }

@@ -4,7 +4,7 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use crate::state::Y;
+use crate::state::State;
 
 /// Lets every other ready task run once, then continues (strict FIFO among round-robin tasks).
 ///
@@ -57,7 +57,7 @@ impl Future for YieldNow {
         }
         self.yielded = true;
         match crate::wait::current(cx) {
-            Some(t) => t.mark(Y),
+            Some(t) => t.mark(State::YIELD),
             None => cx.waker().wake_by_ref(),
         }
         Poll::Pending

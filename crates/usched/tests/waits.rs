@@ -59,7 +59,7 @@ fn b1_a_woken_task_joins_the_back_of_the_queue() {
 fn b1_wake_from_another_thread() {
     use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
     use embassy_sync::signal::Signal as ESignal;
-    let c = clock();
+    let c = threaded_clock();
     let s = sched::<2, 256>();
     let to_task: &'static ESignal<CriticalSectionRawMutex, u32> = Box::leak(Box::new(ESignal::new()));
     let from_task: &'static ESignal<CriticalSectionRawMutex, u32> = Box::leak(Box::new(ESignal::new()));
@@ -453,7 +453,7 @@ fn b4_irq_timeout() {
 #[test]
 fn b4_signal_from_another_thread() {
     static LINE: IrqLine = IrqLine::new();
-    let c = clock();
+    let c = threaded_clock();
     let s = sched::<1, 512>();
     let log = Log::new();
     s.spawn(async move { log.push(format!("{:?}", LINE.wait().await)) }).unwrap();

@@ -16,6 +16,11 @@ pub fn clock() -> &'static SimClock {
     Box::leak(Box::new(SimClock::new()))
 }
 
+/// A simulated clock that other threads may wake (see `SimClock::threaded`).
+pub fn threaded_clock() -> &'static SimClock {
+    Box::leak(Box::new(SimClock::threaded()))
+}
+
 pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }

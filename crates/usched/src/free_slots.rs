@@ -1,0 +1,39 @@
+//! The free slots: a stack linked through the scheduler's per-slot links.
+//!
+//! A free slot is on no other list, so it borrows the link the run queue and the sampled list use
+//! (`run_queue.rs`). Last freed, first reused: the slot whose memory was touched last. Reuse order
+//! no longer matters for ids, which carry a 48-bit serial instead of a per-slot generation.
+
+use core::cell::Cell;
+
+use crate::run_queue::NIL;
+
+pub(crate) struct FreeSlots {
+    top: Cell<u16>,
+    len: Cell<usize>,
+}
+
+impl FreeSlots {
+    pub(crate) const fn new() -> Self {
+        FreeSlots { top: Cell::new(NIL), len: Cell::new(0) }
+    }
+
+    pub(crate) fn push(&self, links: &[Cell<u16>], idx: u16) {
+        if let Some(l) = links.get(usize::from(idx)) {
+            l.set(self.top.get());
+            self.top.set(idx);
+            self.len.set(self.len.get() + 1);
+        }
+    }
+
+    pub(crate) fn pop(&self, links: &[Cell<u16>]) -> Option<u16> {
+        let idx = self.top.get();
+        self.top.set(links.get(usize::from(idx))?.get());
+        self.len.set(self.len.get() - 1);
+        Some(idx)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len.get()
+    }
+}

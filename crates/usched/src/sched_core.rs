@@ -1,0 +1,111 @@
+//! The part of a scheduler that does not depend on its size: what wakers and wait futures reach.
+//!
+//! A wait future knows neither `N` nor `SLOT`; it finds this core from its task's header (see
+//! `raw.rs`). So everything a wait future or a waker may touch lives here: the wake stack, the run
+//! queue (a local [`Signal`](crate::Signal) queues its waiter directly), the clock, and the few
+//! cells through which a poll tells the scheduler what it waits for.
+
+use core::cell::Cell;
+use core::ptr;
+
+use portable_atomic::AtomicPtr;
+
+use crate::header::Header;
+use crate::run_queue::{RunQueue, NIL};
+use crate::shared::{SharedPtr, SharedU64, SharedU8};
+use crate::time::{Clock, Instant};
+use crate::wakes::WakeStack;
+
+/// Modes of a poll, read by wait futures.
+pub(crate) const MODE_RUN: u8 = 0;
+pub(crate) const MODE_SAMPLE: u8 = 1;
+
+#[repr(C)]
+pub(crate) struct Core {
+    /// Tasks woken from anywhere, waiting to join the run queue.
+    pub(crate) wakes: WakeStack,
+    pub(crate) ready: RunQueue,
+    pub(crate) headers: Cell<&'static [Header]>,
+    /// Written by `run` before any poll; read only by wait futures on the scheduler's own context.
+    pub(crate) clock: Cell<Option<&'static dyn Clock>>,
+    /// `MODE_RUN` or `MODE_SAMPLE`.
+    pub(crate) mode: SharedU8,
+    /// During a sample poll: the best event offered (class << 32 | value), 0 for none.
+    pub(crate) offer: SharedU64,
+    /// During a run poll with the `T` flag: the earliest deadline asked for.
+    pub(crate) req_deadline: SharedU64,
+    /// During a run poll: the header of the task that waits for another task to end (it may be
+    /// stale after a poll that ended in a yield; only a match counts).
+    pub(crate) joining: SharedPtr<Header>,
+    /// How many tasks may be `JOINING` (an upper bound; reset when they are woken).
+    pub(crate) joiners: Cell<usize>,
+    /// The slot polled last (`NIL` before the first poll): the current task while it is `RUNNING`.
+    pub(crate) current: Cell<u16>,
+    #[cfg(feature = "std")]
+    runner: std::sync::Mutex<Option<std::thread::Thread>>,
+    /// The address of the one `Context` the run lends to every poll (null outside `run`).
+    pub(crate) cx: AtomicPtr<()>,
+}
+
+impl Core {
+    pub(crate) const fn new() -> Core {
+        Core {
+            wakes: WakeStack::new(),
+            ready: RunQueue::new(),
+            headers: Cell::new(&[]),
+            clock: Cell::new(None),
+            mode: SharedU8::new(MODE_RUN),
+            offer: SharedU64::new(0),
+            req_deadline: SharedU64::new(u64::MAX),
+            joining: SharedPtr::null(),
+            joiners: Cell::new(0),
+            current: Cell::new(NIL),
+            #[cfg(feature = "std")]
+            runner: std::sync::Mutex::new(None),
+            cx: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Makes an idle scheduler look again. Safe from any thread or interrupt handler.
+    pub(crate) fn nudge(&self) {
+        if self.wakes.nudge() {
+            self.unpark();
+        }
+    }
+
+    /// Marks a task woken. Safe from any thread or interrupt handler.
+    pub(crate) fn wake_from_anywhere(&self, hdr: &Header) {
+        if self.wakes.push(hdr) {
+            // First wake since the scheduler last looked: it may be parked.
+            self.unpark();
+        }
+    }
+
+    fn unpark(&self) {
+        #[cfg(feature = "std")]
+        if let Ok(guard) = self.runner.lock() {
+            if let Some(t) = guard.as_ref() {
+                t.unpark();
+            }
+        }
+    }
+
+    /// Called by `run()` on the thread that runs the scheduler.
+    pub(crate) fn enter(&self, clock: &'static dyn Clock) {
+        self.clock.set(Some(clock));
+        #[cfg(feature = "std")]
+        {
+            if let Ok(mut guard) = self.runner.lock() {
+                *guard = Some(std::thread::current());
+            }
+        }
+    }
+
+    /// The current time, for wait futures (only called during a poll, so a clock is set).
+    pub(crate) fn now(&self) -> Instant {
+        match self.clock.get() {
+            Some(c) => c.now(),
+            None => Instant::ZERO,
+        }
+    }
+}
