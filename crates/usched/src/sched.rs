@@ -32,7 +32,7 @@ use core::mem::size_of;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
-use portable_atomic::{AtomicU64, Ordering::Relaxed};
+use portable_atomic::Ordering::Relaxed;
 
 use crate::deadlines::DeadlineHeap;
 use crate::free_slots::FreeSlots;
@@ -46,8 +46,18 @@ use crate::task::{RunEnd, SpawnError, TaskId};
 use crate::time::{Clock, Instant, Wakeup};
 
 /// The next spawn serial, shared by every scheduler in the program, so that a [`TaskId`] from one
-/// scheduler never names a task of another.
-static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
+/// scheduler never names a task of another. A critical section rather than an atomic: 64-bit
+/// atomics do not exist on Cortex-M, and a spawn is not a hot path.
+static NEXT_SERIAL: critical_section::Mutex<Cell<u64>> = critical_section::Mutex::new(Cell::new(0));
+
+fn next_serial() -> u64 {
+    critical_section::with(|cs| {
+        let c = NEXT_SERIAL.borrow(cs);
+        let serial = c.get();
+        c.set(serial.wrapping_add(1) & SERIAL_MASK);
+        serial
+    })
+}
 
 /// What a slow pass did.
 enum Pass {
@@ -235,7 +245,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let idx = self.free.pop(&self.links).ok_or(SpawnError::Full)?;
         let slot = usize::from(idx);
         let h = &self.headers[slot];
-        let serial = NEXT_SERIAL.fetch_add(1, Relaxed) & SERIAL_MASK;
+        let serial = next_serial();
         h.set_serial(serial);
         let id = TaskId::new(idx, serial);
         if self.storage[slot].put(&h.vtable, make(id)).is_err() {
