@@ -195,6 +195,12 @@ impl IrqLine {
 
 /// The future returned by [`IrqLine::wait`] and [`IrqLine::wait_timeout`].
 ///
+/// # Cancel safety
+///
+/// Dropping the wait loses no signal: the count stays in the line until a wait takes it (a wait
+/// takes the whole count only when it completes). The line may still nudge this task's scheduler
+/// once after the wait is gone, which costs one look and nothing else.
+///
 /// ```
 /// static LINE: usched::IrqLine = usched::IrqLine::new();
 /// let wait: usched::IrqWait<'_> = LINE.wait();

@@ -9,6 +9,10 @@ use crate::task::{Status, TaskId};
 
 /// The future returned by [`Sched::join`]: resolves when the task has finished or been stopped.
 ///
+/// # Cancel safety
+///
+/// Dropping the join has no effect on the task it waits for, and leaves nothing behind.
+///
 /// ```
 /// use usched::{sleep, Sched, Status};
 /// use usched_sim::SimClock;

@@ -73,6 +73,13 @@
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
+// Every unsafe block and unsafe fn says why it is sound, one operation at a time.
+#![warn(
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc,
+    clippy::multiple_unsafe_ops_per_block
+)]
 
 #[cfg(feature = "std")]
 extern crate std;

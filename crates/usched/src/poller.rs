@@ -115,6 +115,13 @@ impl<F: FnMut() -> Option<u32>> Poller<F> {
 
 /// The future returned by [`Poller::wait`].
 ///
+/// # Cancel safety
+///
+/// Dropping the wait ends it and loses nothing: an event the callback reported but the task has
+/// not yet taken stays in the [`Poller`] and the next wait returns it at once; the timeout stays
+/// armed in the `Poller` for [`Poller::wait_same_deadline`]. The callback is not called while no
+/// wait is pending.
+///
 /// ```
 /// let mut p = usched::Poller::new(|| Some(3));
 /// let wait: usched::PollWait<'_, _> = p.wait();

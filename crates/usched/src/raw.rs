@@ -61,8 +61,11 @@ impl<F: Future<Output = ()>> Typed<F> {
     /// `p` points at a live, pinned `F` (invariant 2).
     // SAFETY (for callers): the contract above; `Storage::poll` upholds it.
     unsafe fn poll(p: NonNull<u8>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: `p` addresses a live `F` that nothing else borrows during this poll (the caller's
+        // contract).
+        let fut = unsafe { &mut *p.cast::<F>().as_ptr() };
         // SAFETY: the future lives in its slot until dropped and never moves (invariant 1).
-        unsafe { Pin::new_unchecked(&mut *p.cast::<F>().as_ptr()) }.poll(cx)
+        unsafe { Pin::new_unchecked(fut) }.poll(cx)
     }
 
     /// # Safety
@@ -181,8 +184,10 @@ unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
     // SAFETY: the header is alive for ever (invariant 1); `idx` was written before any waker existed.
     let idx = usize::from(unsafe { &*hdr }.idx.get());
     // SAFETY: repr(C) places the core `HEADERS_OFFSET` bytes before header 0 (asserted per
-    // scheduler type); the pointer's provenance covers the whole scheduler.
-    unsafe { &*hdr.cast::<u8>().sub(HEADERS_OFFSET + idx * size_of::<Header>()).cast::<Core>() }
+    // scheduler type), so the offset stays inside the scheduler, whose provenance the pointer has.
+    let core = unsafe { hdr.cast::<u8>().sub(HEADERS_OFFSET + idx * size_of::<Header>()) };
+    // SAFETY: that address is the scheduler's `Core`, alive for ever (invariant 1).
+    unsafe { &*core.cast::<Core>() }
 }
 
 /// Builds the waker for a poll of the task whose header is `hdr`.
@@ -205,9 +210,10 @@ fn clone(p: *const ()) -> RawWaker {
 
 fn wake(p: *const ()) {
     let hdr = p.cast::<Header>();
-    // SAFETY: every waker we make points at a header of a 'static scheduler (invariant 1); only
-    // atomics and the write-once `idx` are touched (invariant 3).
-    unsafe { core_of(hdr).wake_from_anywhere(&*hdr) }
+    // SAFETY: every waker we make points at a header of a 'static scheduler (invariant 1).
+    let core = unsafe { core_of(hdr) };
+    // SAFETY: as above; only atomics and the write-once `idx` are touched (invariant 3).
+    core.wake_from_anywhere(unsafe { &*hdr })
 }
 
 fn noop(_: *const ()) {}

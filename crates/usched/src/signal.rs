@@ -97,6 +97,11 @@ impl Signal {
 
 /// The future returned by [`Signal::wait`].
 ///
+/// # Cancel safety
+///
+/// Dropping the wait before the signal comes removes its task as the waiter, and the signal,
+/// when it comes, stays set for the next wait. A signal is consumed only by a wait that completes.
+///
 /// ```
 /// let s = usched::Signal::new();
 /// let wait: usched::SignalWait<'_> = s.wait();

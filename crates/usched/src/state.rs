@@ -163,10 +163,18 @@ pub(crate) fn broadcast(core: &Core) {
     if core.joiners.replace(0) == 0 {
         return;
     }
-    for h in core.headers.get() {
-        if h.state().kind() == State::JOINING {
-            wake(core, h);
-        }
+    // Oldest first, as ties go everywhere else (O(slots × joiners); joins are rare). A woken task
+    // may keep its kind (a sampled one is handed to the wake stack), hence `after`.
+    let mut after = None;
+    while let Some(h) = core
+        .headers
+        .get()
+        .iter()
+        .filter(|h| h.state().kind() == State::JOINING && after.is_none_or(|a| h.serial() > a))
+        .min_by_key(|h| h.serial())
+    {
+        after = Some(h.serial());
+        wake(core, h);
     }
 }
 

@@ -23,6 +23,12 @@ pub struct Elapsed {
 /// Runs `fut` with a time limit. If the future and the deadline are both ready at the same
 /// poll, the future wins.
 ///
+/// # Cancel safety
+///
+/// On timeout `fut` is dropped where it stands, so it is exactly as cancel-safe as `fut` is (see
+/// each wait's own section), and whatever it asked the scheduler for in that poll (a deadline,
+/// an interrupt line, a join) is taken back with it. Dropping the `timeout` itself does the same.
+///
 /// ```
 /// use core::time::Duration;
 /// use usched::{sleep, timeout, Sched};
@@ -42,7 +48,7 @@ pub async fn timeout<F: Future>(limit: Duration, fut: F) -> Result<F::Output, El
     race(fut, sleep(limit)).await
 }
 
-/// Runs `fut` until the instant `at` at the latest.
+/// Runs `fut` until the instant `at` at the latest. Cancel safety as for [`timeout`].
 ///
 /// ```
 /// use core::time::Duration;
@@ -64,11 +70,19 @@ async fn race<F: Future>(fut: F, deadline: crate::Sleep) -> Result<F::Output, El
     let mut fut = pin!(fut);
     let mut deadline = pin!(deadline);
     poll_fn(|cx| {
+        let before = crate::wait::current_here(cx).map(|t| (t, t.declared()));
         if let Poll::Ready(v) = fut.as_mut().poll(cx) {
             return Poll::Ready(Ok(v));
         }
         match deadline.as_mut().poll(cx) {
-            Poll::Ready(late) => Poll::Ready(Err(Elapsed { late })),
+            Poll::Ready(late) => {
+                // `fut` is dropped unfinished: what it declared in this poll (a deadline, an
+                // interrupt line, a join) must not outlive it into the task's next await.
+                if let Some((t, d)) = before {
+                    t.undeclare(d);
+                }
+                Poll::Ready(Err(Elapsed { late }))
+            }
             Poll::Pending => Poll::Pending,
         }
     })
@@ -129,7 +143,8 @@ impl Deadline {
         self.at
     }
 
-    /// Runs `fut` until the deadline (arming it now if it is not armed).
+    /// Runs `fut` until the deadline (arming it now if it is not armed). Cancel safety as for
+    /// [`timeout`]; the armed instant stays armed.
     ///
     /// ```
     /// let mut d = usched::Deadline::new(core::time::Duration::from_secs(1));

@@ -50,7 +50,36 @@ pub(crate) fn not_in_task(what: &'static str) -> ! {
     )
 }
 
+/// What a poll has declared so far (its wait flags, the deadline asked for, a join), so that a
+/// future dropped unfinished within the same poll can take its declarations back with it.
+pub(crate) struct Declared {
+    flags: u8,
+    deadline: u64,
+    joining: *const crate::header::Header,
+}
+
+const DECLARATIONS: u8 = State::T | State::P | State::I;
+
 impl TaskRef {
+    /// The declarations made so far in this poll.
+    pub(crate) fn declared(&self) -> Declared {
+        let c = self.core();
+        Declared {
+            flags: self.header().state().bits() & DECLARATIONS,
+            deadline: c.req_deadline.get(),
+            joining: c.joining.get(),
+        }
+    }
+
+    /// Takes back whatever was declared since `d` was recorded. A wake received meanwhile stays:
+    /// a spurious run is harmless, a lost wake is not.
+    pub(crate) fn undeclare(&self, d: Declared) {
+        let (h, c) = (self.header(), self.core());
+        h.set_state(State::from_bits((h.state().bits() & !DECLARATIONS) | d.flags));
+        c.req_deadline.set(d.deadline);
+        c.joining.set(d.joining);
+    }
+
     /// Sets a wait bit in the task's state.
     #[inline]
     pub(crate) fn mark(&self, flag: u8) {

@@ -52,7 +52,7 @@ pub const KNOWN_BUG_C_PAUSED_DEADLINE_SETS_IDLE: bool = false;
 /// later wait wakes at that stale time), an interrupt line's mark, or a join's mark. While
 /// true, a `Timeout` op is only generated where no other await follows it in its script (the
 /// generator turns the others into the same wait without the combinator).
-pub const KNOWN_BUG_TIMEOUT_KEEPS_INNER_WAIT: bool = true;
+pub const KNOWN_BUG_TIMEOUT_KEEPS_INNER_WAIT: bool = false;
 
 /// Found by this test: whenever any task ends, usched wakes every task waiting in a join, not
 /// only the joiners of that task (a joiner whose target still lives is polled and waits again).
@@ -70,7 +70,7 @@ pub const KNOWN_BUG_JOIN_WAKES_EVERY_JOINER: bool = true;
 /// runs first (C1: ties go to the older task). While true, only script 0, which always runs as
 /// exactly one task, contains joins (the generator turns other scripts' joins into yields and
 /// sleeps), so no two tasks ever wait in a join together.
-pub const KNOWN_BUG_JOINERS_WOKEN_IN_SLOT_ORDER: bool = true;
+pub const KNOWN_BUG_JOINERS_WOKEN_IN_SLOT_ORDER: bool = false;
 
 /// Found by this test: a paused task that is woken (here: a `timeout(.., join(..))` whose target
 /// ends) and whose deadline also passes while it is paused loses that deadline: on resume it
