@@ -38,10 +38,20 @@ impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let t = crate::wait::current(cx);
         if self.sched.status(self.id) == Status::Finished {
-            return Poll::Ready(());
+            match t {
+                // A sample poll never completes a join: the task runs in its round-robin turn.
+                Some(t) if t.sampling() => {
+                    if t.news() {
+                        t.offer(1);
+                    }
+                    return Poll::Pending;
+                }
+                _ => return Poll::Ready(()),
+            }
         }
-        match crate::wait::current(cx) {
+        match t {
             Some(t) if !t.sampling() => t.core().joining.set(t.ptr()),
             Some(_) => {}
             None => cx.waker().wake_by_ref(),

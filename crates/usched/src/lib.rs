@@ -55,10 +55,14 @@
 //!
 //! ## Dependencies, and why
 //!
-//! - `critical-section`: the one portable way to guard the waker an interrupt line keeps, in
-//!   interrupt handlers on a chip and across threads on a host.
+//! - `critical-section`: the one portable way to guard the wakers an interrupt line keeps, and the
+//!   program-wide spawn serial, in interrupt handlers on a chip and across threads on a host.
+//!   A program links one implementation, as every embedded program using the crate does: the
+//!   `std` feature brings the host's; on a chip, for example `cortex-m`'s
+//!   `critical-section-single-core` feature.
 //! - `portable-atomic`: atomic read-modify-write on chips without it (Cortex-M0, `thumbv6m`), so
-//!   wakes from interrupt handlers work there too; on other targets it is the plain core atomic.
+//!   wakes from interrupt handlers (a compare-and-swap onto the wake stack) work there too; on
+//!   other targets it is the plain core atomic.
 //! - `embedded-hal`: the ecosystem's pin traits, so the [`heartbeat`] drives any board's pin.
 //!
 //! ## Features
@@ -69,7 +73,19 @@
 //! ## Safety
 //!
 //! All `unsafe` code lives in one private module (`raw`: type-erased task slots and the waker),
-//! each block with its argument; the rest of the crate denies `unsafe`.
+//! one operation per block, each with its argument (lints enforce both); the rest of the crate
+//! denies `unsafe`. The slot storage checks its own contract (a slot's vtable and bytes change
+//! together, only there; a slot being polled refuses a second poll or a drop), so no safe
+//! function depends on a caller elsewhere for soundness.
+//!
+//! ## How the core is organised
+//!
+//! - `state.rs`: the task state machine: every state, every transition, the invariants.
+//! - `sched.rs`: the run loop; `control.rs`: status, pause, resume, stop, join.
+//! - `run_queue.rs`, `deadlines.rs`, `sampled.rs`, `free_slots.rs`: one structure each.
+//! - `wakes.rs`: wakes from other threads and interrupt handlers, and why none is lost.
+//! - one file per way of waiting: `yield_now.rs`, `sleep.rs`, `poller.rs`, `irq.rs`,
+//!   `timeout.rs`, `signal.rs`, `join.rs`.
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

@@ -352,7 +352,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return Pass::End(RunEnd::Stopped);
         }
         if self.core.wakes.pending() {
-            self.take_wakes();
+            self.take_wakes(clock);
         }
         match self.pick_urgent(clock) {
             Urgent::Run(idx) => {
@@ -428,7 +428,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let r = self.poll_raw(idx, clock);
         if self.core.wakes.pending() {
             // Tasks it woke through their wakers became ready before it did: queue them first.
-            self.take_wakes();
+            self.take_wakes(clock);
         }
         let h = &self.headers[idx];
         let s = h.state();
@@ -445,8 +445,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     #[cold]
     #[inline(never)]
-    fn take_wakes(&self) {
+    fn take_wakes<C: Clock>(&'static self, clock: &C) {
         self.core.wakes.take(&self.headers, |idx| self.woken(idx));
+        if self.core.news.replace(false) {
+            self.sample_joiners(clock);
+        }
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
@@ -475,29 +478,17 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             let epoch = self.sampled.epoch();
             let h = &self.headers[idx];
             let saved = h.state();
-            h.set_state(State::RUNNING);
-            self.core.mode.set(MODE_SAMPLE);
-            self.core.offer.set(0);
-            let r = self.poll_raw(idx, clock);
-            self.core.mode.set(MODE_RUN);
-            let now = h.state();
-            if r.is_pending() && now.without(State::PAUSED) == State::RUNNING {
-                self.sampled_back(idx, saved, now);
-                let key = self.core.offer.get();
-                let serial = h.serial();
-                if key != 0
-                    && !now.paused()
-                    && best.is_none_or(|(k, s, _)| key > k || (key == k && serial < s))
-                {
-                    best = Some((key, serial, idx));
-                }
-                if self.sampled.epoch() != epoch {
-                    // A callback added or removed sampled tasks: the rest waits for the next pass.
-                    break;
-                }
-            } else {
-                self.sampled_ran(idx, r.is_ready(), saved, now);
+            let Some((key, now)) = self.sample_poll(idx, clock, MODE_SAMPLE) else {
                 return Urgent::Ran;
+            };
+            self.sampled_back(idx, saved, now);
+            let serial = h.serial();
+            if key != 0 && !now.paused() && best.is_none_or(|(k, s, _)| key > k || (key == k && serial < s)) {
+                best = Some((key, serial, idx));
+            }
+            if self.sampled.epoch() != epoch {
+                // A callback added or removed sampled tasks: the rest waits for the next pass.
+                break;
             }
             if self.stop.get() {
                 return Urgent::Ran; // a callback stopped the scheduler: nothing more runs
@@ -506,6 +497,31 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         match best {
             Some((_, _, idx)) if self.headers[idx].state().in_sampled() => Urgent::Run(idx),
             _ => Urgent::None,
+        }
+    }
+
+    /// Polls a waiting task in a sample mode: its waits report (an offer) without completing.
+    /// Returns the offer and the task's state after the poll, still to be put back with
+    /// `sampled_back`; or `None` if the poll got past its wait, which then counted as its run.
+    pub(crate) fn sample_poll<C: Clock>(
+        &'static self,
+        idx: usize,
+        clock: &C,
+        mode: u8,
+    ) -> Option<(u64, State)> {
+        let h = &self.headers[idx];
+        let saved = h.state();
+        h.set_state(State::RUNNING);
+        self.core.mode.set(mode);
+        self.core.offer.set(0);
+        let r = self.poll_raw(idx, clock);
+        self.core.mode.set(MODE_RUN);
+        let now = h.state();
+        if r.is_pending() && now.without(State::PAUSED) == State::RUNNING {
+            Some((self.core.offer.get(), now))
+        } else {
+            self.sampled_ran(idx, r.is_ready(), saved, now);
+            None
         }
     }
 

@@ -19,6 +19,8 @@ use crate::wakes::WakeStack;
 /// Modes of a poll, read by wait futures.
 pub(crate) const MODE_RUN: u8 = 0;
 pub(crate) const MODE_SAMPLE: u8 = 1;
+/// A sample poll asking only "has your join or signal come?" (see `Sched::sample_joiners`).
+pub(crate) const MODE_NEWS: u8 = 2;
 
 #[repr(C)]
 pub(crate) struct Core {
@@ -37,8 +39,10 @@ pub(crate) struct Core {
     /// During a run poll: the header of the task that waits for another task to end (it may be
     /// stale after a poll that ended in a yield; only a match counts).
     pub(crate) joining: SharedPtr<Header>,
-    /// How many tasks may be `JOINING` (an upper bound; reset when they are woken).
+    /// How many tasks may be `JOINING` (an upper bound; recounted when they are sampled).
     pub(crate) joiners: Cell<usize>,
+    /// A task ended, or a signal with displaced waiters came: the joiners are to be sampled.
+    pub(crate) news: Cell<bool>,
     /// The slot polled last (`NIL` before the first poll): the current task while it is `RUNNING`.
     pub(crate) current: Cell<u16>,
     #[cfg(feature = "std")]
@@ -59,6 +63,7 @@ impl Core {
             req_deadline: SharedU64::new(u64::MAX),
             joining: SharedPtr::null(),
             joiners: Cell::new(0),
+            news: Cell::new(false),
             current: Cell::new(NIL),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),

@@ -36,7 +36,7 @@ use crate::raw::TaskRef;
 #[derive(Default)]
 pub struct Signal {
     set: Cell<bool>,
-    /// The waiting task and its generation (a stopped waiter's slot may have a new occupant).
+    /// The waiting task and its spawn serial (a stopped waiter's slot may have a new occupant).
     waiter: Cell<Option<(TaskRef, u64)>>,
     /// A waiter was displaced since the last `signal`: it must be woken by the next.
     displaced: Cell<bool>,
@@ -131,6 +131,13 @@ impl Future for SignalWait<'_> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let sig = self.sig;
+        if let Some(t) = crate::wait::current(cx).filter(|t| t.sampling()) {
+            // A sample poll never takes the signal: the task runs in its round-robin turn.
+            if t.news() && sig.set.get() {
+                t.offer(1);
+            }
+            return Poll::Pending;
+        }
         if sig.set.replace(false) {
             return Poll::Ready(());
         }

@@ -15,7 +15,7 @@
 //! | `QUEUED`       | ready: waits for its round-robin turn                | run queue                 |
 //! | `RUNNING`      | being polled (also during a sample poll)             | —                         |
 //! | `WAITING`      | pending; woken by a waker, its deadline or an event  | heap if `T`, sampled if `P`/`I` |
-//! | `JOINING`      | as `WAITING`, and also woken by any *broadcast*: a task ended, or a `Signal` that displaced it was signalled | as `WAITING` |
+//! | `JOINING`      | as `WAITING`, and sampled after any *broadcast* (a task ended, or a `Signal` that displaced it was signalled): woken if its join or signal came | as `WAITING` |
 //! | `READY_PAUSED` | became ready while paused: queued again on resume    | —                         |
 //! | `DROPPING`     | its future is being dropped (or it stopped itself during its poll) | —          |
 //!
@@ -48,7 +48,8 @@
 //! | `pause`        | any live → `+PAUSED`                                 | `Sched::pause`            | heap, sampled |
 //! | `resume`       | `-PAUSED`; `READY_PAUSED` → `QUEUED`                 | `Sched::resume`           | run queue, heap, sampled |
 //! | `displaced`    | `WAITING` → `JOINING`                                | `Signal` (a second waiter) | — |
-//! | `broadcast`    | every `JOINING` → `wake`                             | `finish`, `Signal::signal` | run queue |
+//! | `broadcast`    | asks for `sample_joiners` at the next look           | `finish`, `Signal::signal` | — |
+//! | `sample_joiners` | each `JOINING` → `RUNNING` (news mode) → `JOINING`, or `wake` if its news came | run loop | run queue |
 //! | `stop`         | `RUNNING` → `DROPPING`; other live → `finish`        | `Sched::stop`, shutdown   | all |
 //! | `finish`       | → `DROPPING` → `EMPTY`                               | `polled`, `stop`          | free list; wakes joiners |
 
@@ -157,24 +158,13 @@ pub(crate) fn wake(core: &Core, hdr: &Header) {
     }
 }
 
-/// Wakes every task in the "wake on any news" wait (`JOINING`): a task ended, or a [`Signal`]
-/// (crate::Signal) that had displaced waiters was signalled. Those that find nothing wait again.
+/// Tells the scheduler that joiners may have something: a task ended, or a
+/// [`Signal`](crate::Signal) that had displaced waiters was signalled. At its next look (right after
+/// the current poll) it samples every `JOINING` task and wakes those whose join or signal came
+/// (`Sched::sample_joiners`), so a joiner runs only when its own news is in, in its FIFO turn.
 pub(crate) fn broadcast(core: &Core) {
-    if core.joiners.replace(0) == 0 {
-        return;
-    }
-    // Oldest first, as ties go everywhere else (O(slots × joiners); joins are rare). A woken task
-    // may keep its kind (a sampled one is handed to the wake stack), hence `after`.
-    let mut after = None;
-    while let Some(h) = core
-        .headers
-        .get()
-        .iter()
-        .filter(|h| h.state().kind() == State::JOINING && after.is_none_or(|a| h.serial() > a))
-        .min_by_key(|h| h.serial())
-    {
-        after = Some(h.serial());
-        wake(core, h);
+    if core.joiners.get() != 0 && !core.news.replace(true) {
+        core.nudge();
     }
 }
 
@@ -341,6 +331,37 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             h.set_state(s.without(State::SAMPLED));
         }
         wake(&self.core, h);
+    }
+
+    /// After a broadcast: samples every `JOINING` task, oldest first, and wakes those whose join
+    /// or signal has come. A paused one is simply woken (it becomes `READY_PAUSED` and looks
+    /// again when resumed).
+    #[cold]
+    pub(crate) fn sample_joiners<C: crate::time::Clock>(&'static self, clock: &C) {
+        let mut after = None;
+        while let Some(idx) = self
+            .headers
+            .iter()
+            .filter(|h| h.state().kind() == State::JOINING && after.is_none_or(|a| h.serial() > a))
+            .min_by_key(|h| h.serial())
+            .map(|h| usize::from(h.idx.get()))
+        {
+            let h = &self.headers[idx];
+            after = Some(h.serial());
+            let saved = h.state();
+            if saved.paused() {
+                wake(&self.core, h);
+                continue;
+            }
+            if let Some((key, now)) = self.sample_poll(idx, clock, crate::sched_core::MODE_NEWS) {
+                self.sampled_back(idx, saved, now);
+                if key != 0 && !now.paused() {
+                    self.woken(idx);
+                }
+            }
+        }
+        let left = self.headers.iter().filter(|h| h.state().kind() == State::JOINING).count();
+        self.core.joiners.set(left);
     }
 
     /// `+PAUSED`: the task leaves the heap and the sampled list; its waits are kept in its flags.

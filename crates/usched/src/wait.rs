@@ -8,7 +8,7 @@
 use core::task::Context;
 
 use crate::raw::{task_of, TaskRef};
-use crate::sched_core::MODE_SAMPLE;
+use crate::sched_core::{MODE_NEWS, MODE_RUN};
 use crate::state::State;
 
 /// Sample keys: class in the high word, value in the low word; larger wins.
@@ -103,7 +103,14 @@ impl TaskRef {
     /// True during a sample poll: report, do not complete.
     #[inline]
     pub(crate) fn sampling(&self) -> bool {
-        self.core().mode.get() == MODE_SAMPLE
+        self.core().mode.get() != MODE_RUN
+    }
+
+    /// True during a sample poll for joins and signals only: a join or signal that has come
+    /// offers itself; nothing else (no poller callback) runs.
+    #[inline]
+    pub(crate) fn news(&self) -> bool {
+        self.core().mode.get() == MODE_NEWS
     }
 
     /// Offers an event during a sample poll.

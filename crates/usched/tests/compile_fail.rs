@@ -14,7 +14,7 @@ fn build(body: &str) -> (bool, String) {
         dir.join("Cargo.toml"),
         format!(
             "[package]\nname = \"cf\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[workspace]\n\
-             [dependencies]\nusched = {{ path = {usched:?}, default-features = false }}\n"
+             [dependencies]\nusched = {{ path = {usched:?}, default-features = false, features = [\"std\"] }}\n"
         ),
     )
     .unwrap();

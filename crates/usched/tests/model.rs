@@ -63,7 +63,7 @@ pub const KNOWN_BUG_TIMEOUT_KEEPS_INNER_WAIT: bool = false;
 /// intended, so rather than give up joins the model copies it while this is true: every task
 /// end makes every waiting joiner ready (in spawn order), and a joiner whose target still lives
 /// then waits again without a trace.
-pub const KNOWN_BUG_JOIN_WAKES_EVERY_JOINER: bool = true;
+pub const KNOWN_BUG_JOIN_WAKES_EVERY_JOINER: bool = false;
 
 /// Found by this test (the joiners' side of filed deviation (a)): tasks woken together when a
 /// task ends are queued in slot order, not spawn order, so after slot reuse a younger joiner
