@@ -74,6 +74,9 @@ async fn race<F: Future>(fut: F, deadline: crate::Sleep) -> Result<F::Output, El
         if let Poll::Ready(v) = fut.as_mut().poll(cx) {
             return Poll::Ready(Ok(v));
         }
+        if before.is_none() {
+            crate::wait::not_in_task("usched::timeout");
+        }
         match deadline.as_mut().poll(cx) {
             Poll::Ready(late) => {
                 // `fut` is dropped unfinished: what it declared in this poll (a deadline, an

@@ -1,13 +1,33 @@
-//! D. Controlling tasks: status, pause, resume, stop, join, stopping the scheduler.
+//! D. Controlling tasks: status (D1), pause and resume (D2), stop (D3), join (D4), and how a run
+//! ends (D5): stopped, finished, every task paused, or stalled.
 mod common;
 use common::*;
+use core::future::Future;
+use core::pin::{pin, Pin};
+use core::task::{Context, Poll};
 use std::cell::Cell;
-use usched::{sleep, yield_now, IrqLine, Poller, RunEnd, TaskError};
+
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
+use embassy_sync::signal::Signal as ESignal;
+use futures::future::{select, Either};
+use usched::{sleep, yield_now, Instant, IrqLine, Poller, RunEnd, Sched, Signal, Status, TaskError, TaskId};
+use usched_sim::SimClock;
 
 struct Noisy(&'static str, &'static Log);
 impl Drop for Noisy {
     fn drop(&mut self) {
         self.1.push(format!("drop {}", self.0));
+    }
+}
+
+/// A future that is never woken and counts its polls.
+struct CountPolls(&'static Cell<u32>);
+
+impl Future for CountPolls {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        self.0.set(self.0.get() + 1);
+        Poll::Pending
     }
 }
 
@@ -181,6 +201,137 @@ fn d2_self_pause() {
     assert_eq!(log.take(), ["before", "resuming", "after"]);
 }
 
+/// D2/C4: a paused task's deadline does not set how long the scheduler idles: it sleeps to the
+/// next deadline of a task that can run. On resume, a deadline that passed while the task was
+/// paused fires at once, with its full lateness.
+#[test]
+fn d2_a_paused_deadline_does_not_set_the_idle_and_fires_on_resume() {
+    let c = counting();
+    let s = sched::<2, 256>();
+    let log = Log::new();
+    let sleeper = s
+        .spawn(async move {
+            let late = sleep(ms(10)).await;
+            log.at(c, format!("sleeper late {late:?}"));
+        })
+        .unwrap();
+    s.spawn(async move {
+        yield_now().await; // the sleeper's deadline (10 ms) is armed by now
+        s.pause(sleeper).unwrap();
+        sleep(ms(25)).await;
+        log.at(c, "resuming");
+        s.resume(sleeper).unwrap();
+        let late = s.task_stats(sleeper).unwrap().last_late;
+        log.at(c, format!("resumed, sleeper's last lateness so far {late:?}"));
+        yield_now().await;
+        log.at(c, format!("controller again, sleeper {:?}", s.status(sleeper)));
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(c.idles(), [Some(25_000)], "the idle ignores the paused 10 ms deadline");
+    assert_eq!(
+        log.take(),
+        [
+            "25000 resuming",
+            "25000 resumed, sleeper's last lateness so far 0ns",
+            "25000 sleeper late 15ms",
+            "25000 controller again, sleeper Finished",
+        ]
+    );
+}
+
+/// D2: a task waiting on a join with a timeout is paused, and the timeout passes meanwhile: it
+/// fires on resume with its full lateness. (A `JOINING` task used to lose that deadline.)
+#[test]
+fn d2_paused_joiner_keeps_its_timeout() {
+    let c = clock();
+    let s = sched::<3, 512>();
+    let log = Log::new();
+    let long = s
+        .spawn(async {
+            sleep(ms(1000)).await;
+        })
+        .unwrap();
+    let joiner = s
+        .spawn(async move {
+            match select(pin!(s.join(long)), pin!(sleep(ms(10)))).await {
+                Either::Left(_) => log.at(c, "joined"),
+                Either::Right((late, _)) => log.at(c, format!("timed out, late {late:?}")),
+            }
+        })
+        .unwrap();
+    s.spawn(async move {
+        sleep(ms(5)).await;
+        s.pause(joiner).unwrap();
+        sleep(ms(15)).await;
+        s.resume(joiner).unwrap();
+        // Do not finish here: a finishing task would wake every joiner and hide the bug.
+        sleep(ms(2000)).await;
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["20000 timed out, late 10ms"]);
+}
+
+/// D2: a wake that arrives while the task is paused is kept, and the task runs once, right after
+/// resume (not while paused).
+#[test]
+fn d2_a_wake_while_paused_runs_the_task_once_after_resume() {
+    let c = clock();
+    let s = sched::<2, 512>();
+    let log = Log::new();
+    let esig: &'static ESignal<NoopRawMutex, ()> = Box::leak(Box::new(ESignal::new()));
+    let waiter = s
+        .spawn(async move {
+            esig.wait().await;
+            log.at(c, "woken");
+        })
+        .unwrap();
+    s.spawn(async move {
+        yield_now().await;
+        s.pause(waiter).unwrap();
+        esig.signal(());
+        sleep(ms(5)).await;
+        log.at(c, format!("{:?}", s.status(waiter)));
+        s.resume(waiter).unwrap();
+        yield_now().await;
+        log.at(c, "controller after resume");
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["5000 Paused", "5000 woken", "5000 controller after resume"]);
+}
+
+/// D2/D5: a poller callback pauses and then stops its own task. The paused count stays right, so
+/// the run does not end early as `AllPaused` while another task still sleeps (it used to).
+#[test]
+fn d2_poller_callback_pausing_then_stopping_its_own_task() {
+    let c = clock();
+    let s = sched::<2, 512>();
+    let log = Log::new();
+    let me: &'static Cell<Option<TaskId>> = cell(None);
+    let id = s
+        .spawn(async move {
+            let _g = Noisy("self-stopper", log);
+            let mut p = Poller::new(move || {
+                let id = me.get().unwrap();
+                s.pause(id).unwrap();
+                s.stop(id).unwrap();
+                None
+            });
+            p.wait().await;
+        })
+        .unwrap();
+    me.set(Some(id));
+    s.spawn(async move {
+        sleep(ms(10)).await;
+        log.at(c, "sleeper done");
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["drop self-stopper", "10000 sleeper done"]);
+}
+
 /// D3: stop drops the future (destructors run) before stop returns; a stopped task never resumes.
 #[test]
 fn d3_stop_runs_destructors_at_once() {
@@ -288,6 +439,121 @@ fn d3_stop_in_every_state() {
     assert_eq!(s.free_slots(), 6);
 }
 
+/// D3: a poller callback stops another sampled task, a queued task and a sleeping one. The pass
+/// survives the change of the sampled list, each is dropped before `stop` returns, and nothing of
+/// theirs is left behind (the run ends at once, no poller keeps it passing).
+#[test]
+fn d3_poller_callback_stops_other_tasks_in_every_registration() {
+    static LINE: IrqLine = IrqLine::new();
+    let c = clock();
+    let s = sched::<5, 512>();
+    let log = Log::new();
+    let ids: &'static Cell<[Option<TaskId>; 3]> = cell([None; 3]);
+    let sampled = s
+        .spawn(async move {
+            let _g = Noisy("sampled", log);
+            Poller::new(|| None).wait().await;
+        })
+        .unwrap();
+    let irq = s
+        .spawn(async move {
+            let _g = Noisy("irq", log);
+            LINE.wait_timeout(ms(100)).await;
+        })
+        .unwrap();
+    let queued = s
+        .spawn(async move {
+            let _g = Noisy("queued", log);
+            loop {
+                yield_now().await;
+            }
+        })
+        .unwrap();
+    ids.set([Some(sampled), Some(irq), Some(queued)]);
+    s.spawn(async move {
+        let mut p = Poller::new(move || {
+            for id in ids.get().into_iter().flatten() {
+                s.stop(id).unwrap();
+            }
+            log.at(c, "stopped all three");
+            Some(1)
+        });
+        let r = p.wait().await;
+        log.at(c, format!("killer {r:?}"));
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(
+        log.take(),
+        ["drop sampled", "drop irq", "drop queued", "0 stopped all three", "0 killer Event(1)"]
+    );
+    assert_eq!(s.free_slots(), 5);
+    assert_eq!(c.now(), Instant::ZERO);
+}
+
+/// D3: a destructor that stops another task (queued in the middle of the FIFO) and spawns a new
+/// one; the FIFO keeps the others' order and the new task runs at the back.
+#[test]
+fn d3_destructor_stops_a_queued_task_and_spawns() {
+    struct Chain(&'static Sched<5, 512>, &'static Cell<Option<TaskId>>, &'static Log);
+    impl Drop for Chain {
+        fn drop(&mut self) {
+            self.2.push("drop chain");
+            self.0.stop(self.1.get().unwrap()).unwrap();
+            let log = self.2;
+            self.0.spawn(async move { log.push("spawned by a destructor") }).unwrap();
+        }
+    }
+    let c = clock();
+    let s = sched::<5, 512>();
+    let log = Log::new();
+    let victim = cell(None);
+    let chain = s
+        .spawn(async move {
+            let _g = Chain(s, victim, log);
+            core::future::pending::<()>().await;
+        })
+        .unwrap();
+    for name in ["a", "b", "c"] {
+        let id = s
+            .spawn(async move {
+                let _g = Noisy(name, log);
+                for i in 0..2 {
+                    log.push(format!("{name}{i}"));
+                    yield_now().await;
+                }
+            })
+            .unwrap();
+        if name == "b" {
+            victim.set(Some(id));
+        }
+    }
+    s.spawn(async move {
+        yield_now().await;
+        s.stop(chain).unwrap();
+        log.push("stopped chain");
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(
+        log.take(),
+        [
+            "a0",
+            "b0",
+            "c0",
+            "a1",
+            "b1",
+            "c1",
+            "drop chain",
+            "drop b", // stopped in the middle of the FIFO [a, b, c]
+            "stopped chain",
+            "drop a",
+            "drop c",
+            "spawned by a destructor", // at the back
+        ]
+    );
+}
+
 /// D4: join resumes when the task finishes, or when it is stopped.
 #[test]
 fn d4_join() {
@@ -316,6 +582,52 @@ fn d4_join() {
     .unwrap();
     s.run(c);
     assert_eq!(log.take(), ["7000 worker joined", "20000 forever joined", "20000 joined again"]);
+}
+
+/// D4: a join whose target is stopped later in the joiner's own poll wakes the joiner. (It used to
+/// wait for ever: `finish` only woke tasks already marked `JOINING`, which happens after a poll.)
+#[test]
+fn d4_join_target_stopped_in_the_joiners_own_poll() {
+    let c = clock();
+    let s = sched::<2, 512>();
+    let log = Log::new();
+    let target = s.spawn(core::future::pending()).unwrap();
+    s.spawn(async move {
+        futures::future::join(s.join(target), async { s.stop(target).unwrap() }).await;
+        log.at(c, "joined");
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["0 joined"]);
+}
+
+/// D4: a join mark left by a poll that ends in a yield does not make the next task a joiner (it
+/// used to, and that task was polled whenever any task finished).
+#[test]
+fn d4_joining_flag_does_not_leak_into_the_next_task() {
+    let c = clock();
+    let s = sched::<4, 512>();
+    let log = Log::new();
+    let polls = cell(0u32);
+    let target = s
+        .spawn(async {
+            sleep(ms(10)).await;
+        })
+        .unwrap();
+    s.spawn(async move {
+        let _ = select(pin!(s.join(target)), pin!(yield_now())).await;
+        log.at(c, "joiner yielded and ended");
+    })
+    .unwrap();
+    let quiet = s.spawn(CountPolls(polls)).unwrap();
+    s.spawn(async move {
+        sleep(ms(20)).await;
+        log.at(c, format!("quiet polled {} times", polls.get()));
+        s.stop(quiet).unwrap();
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["0 joiner yielded and ended", "20000 quiet polled 1 times"]);
 }
 
 /// D5: stopping the scheduler: `run` returns after the current poll, and every remaining task,
@@ -397,6 +709,125 @@ fn d5_all_paused_ends_the_run() {
     .unwrap();
     assert_eq!(s.run(c), RunEnd::AllPaused);
     assert_eq!(log.take(), ["controller done", "drop sleeper"]);
+}
+
+/// D5: a destructor that runs during the final drop of `run` cannot spawn (`Stopping`), so no
+/// task survives the run (one used to).
+#[test]
+fn d5_spawn_from_a_destructor_during_shutdown_leaves_nothing_alive() {
+    struct SpawnOnDrop(&'static Sched<2, 256>, &'static Log);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            let log = self.1;
+            let _ = self.0.spawn(async move { log.push("orphan ran") });
+        }
+    }
+    let c = clock();
+    let s = sched::<2, 256>();
+    let log = Log::new();
+    s.spawn(async move {
+        let _g = SpawnOnDrop(s, log);
+        core::future::pending::<()>().await;
+    })
+    .unwrap();
+    s.spawn(async move { s.stop_all() }).unwrap();
+    assert_eq!(s.run(c), RunEnd::Stopped);
+    assert_eq!(s.free_slots(), 2, "no task may survive the run");
+    assert!(log.take().is_empty());
+}
+
+/// D5: `stop_all` from a poller callback ends the pass: no task runs after it (one used to).
+#[test]
+fn d5_stop_all_from_a_poller_callback_runs_nothing_more() {
+    let c = clock();
+    let s = sched::<1, 512>();
+    let log = Log::new();
+    s.spawn(async move {
+        let _g = Noisy("poller", log);
+        let mut p = Poller::new(move || {
+            s.stop_all();
+            Some(1)
+        });
+        p.wait().await;
+        log.push("ran after stop_all");
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Stopped);
+    assert_eq!(log.take(), ["drop poller"]);
+}
+
+/// D5: `run` can be called again after a stop; wakes left pending for dropped tasks do not reach
+/// the slots' new occupants, and old ids stay finished.
+#[test]
+fn d5_run_again_after_stop_with_stale_wakes() {
+    let c = clock();
+    let s = sched::<2, 512>();
+    let log = Log::new();
+    let esig: &'static ESignal<NoopRawMutex, ()> = Box::leak(Box::new(ESignal::new()));
+    let old = s.spawn(esig.wait()).unwrap();
+    s.spawn(async move {
+        yield_now().await;
+        esig.signal(()); // wakes `old` (pending) ...
+        s.stop_all(); // ... but the run ends first
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Stopped);
+    assert_eq!(s.status(old), Status::Finished);
+    assert_eq!(s.free_slots(), 2);
+    let polls = cell(0u32);
+    let new = s.spawn(CountPolls(polls)).unwrap();
+    assert_eq!(new.index(), old.index());
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        log.at(c, format!("new polled {} times", polls.get()));
+        s.stop(new).unwrap();
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["1000 new polled 1 times"]);
+    assert_eq!(s.stop(old), Err(TaskError::Finished));
+}
+
+/// D5/C4: when nothing can ever happen again (tasks awaiting `pending()` and a `Signal` nobody
+/// signals, no deadline, no poller, a clock nothing outside can wake) `run` returns `Stalled` on
+/// a plain `SimClock::new()` instead of parking for ever, and drops the remaining tasks in spawn
+/// order.
+#[test]
+fn d5_a_run_that_can_never_go_on_ends_stalled() {
+    let c: &'static SimClock = Box::leak(Box::new(SimClock::new()));
+    let s = sched::<3, 256>();
+    let log = Log::new();
+    let sig: &'static Signal = Box::leak(Box::new(Signal::new()));
+    s.spawn(async move {
+        let _g = Noisy("pending", log);
+        core::future::pending::<()>().await;
+    })
+    .unwrap();
+    s.spawn(async move {
+        let _g = Noisy("signal waiter", log);
+        sig.wait().await;
+        log.push("signalled?");
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(5)).await;
+        log.at(c, "sleeper done");
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Stalled);
+    assert_eq!(log.take(), ["5000 sleeper done", "drop pending", "drop signal waiter"]);
+    assert_eq!(s.free_slots(), 3);
+    assert_eq!(c.now(), Instant::from_millis(5));
+    // The same on the suites' clock (which forwards `can_wake_from_outside`), with one task.
+    let c = clock();
+    s.spawn(async move {
+        let _g = Noisy("alone", log);
+        sig.wait().await;
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Stalled);
+    assert_eq!(log.take(), ["drop alone"]);
+    assert_eq!(c.idles(), 0);
 }
 
 /// Calling `run` from inside a task does nothing.
@@ -481,4 +912,27 @@ fn a_woken_poller_task_leaves_the_sampled_list() {
     .unwrap();
     s.run(c);
     assert_eq!(log.take(), ["woken after 4 samples", "still 4 samples"]);
+}
+
+/// D: `status`, `pause`, `resume` and `stop` take `&self`: they work through any plain reference
+/// to a scheduler, `'static` or not (a compile-level check; `spawn` and `run` need `&'static`).
+#[test]
+fn d_control_calls_take_a_plain_reference() {
+    fn control<const N: usize, const S: usize>(s: &Sched<N, S>, id: TaskId) -> [String; 4] {
+        [
+            format!("{:?}", s.status(id)),
+            format!("{:?}", s.pause(id)),
+            format!("{:?}", s.resume(id)),
+            format!("{:?}", s.stop(id)),
+        ]
+    }
+    let s = sched::<1, 64>();
+    let id = s.spawn(core::future::pending()).unwrap();
+    let plain: &Sched<1, 64> = s;
+    assert_eq!(control(plain, id), ["Running", "Ok(())", "Ok(())", "Ok(())"]);
+    assert_eq!(control(plain, id), ["Finished", "Err(Finished)", "Err(Finished)", "Err(Finished)"]);
+    let local: Sched<1, 64> = Sched::new(); // not 'static: it lives on this stack frame
+    let other = s.spawn(core::future::pending()).unwrap();
+    assert_eq!(control(&local, other), ["Finished", "Err(Finished)", "Err(Finished)", "Err(Finished)"]);
+    assert_eq!(s.status(other), Status::Running, "untouched by the other scheduler");
 }

@@ -1,10 +1,10 @@
-//! C. Which task runs next.
+//! C. Which task runs next: the order of the classes and ties (C1), starvation by higher classes
+//! (C2), the cost of a pass (C3), and what the scheduler does when nothing is ready (C4).
 mod common;
 use common::*;
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use usched::{sleep, yield_now, Clock, Instant, IrqLine, Poller, Wakeup};
-use usched_sim::SimClock;
+use std::sync::atomic::Ordering;
+use usched::{sleep, yield_now, IrqLine, Poller, RunEnd};
 
 /// C1: interrupts (more first), then poller events (larger first), then expired deadlines
 /// (most overdue first), then round-robin in FIFO order; ties go to the task spawned earlier.
@@ -78,6 +78,84 @@ fn c1_the_full_order() {
     );
 }
 
+/// C1: the full order in one pass, with every class holding two tasks: larger interrupt counts,
+/// then larger poller values, then the most overdue deadlines, then FIFO; ties to the older task.
+#[test]
+fn c1_order_with_two_tasks_per_class_and_ties() {
+    static L1: IrqLine = IrqLine::new();
+    static L2: IrqLine = IrqLine::new();
+    let c = clock();
+    let s = sched::<10, 512>();
+    let log = Log::new();
+    let go = cell(false);
+    for (name, late_by) in [("sleep-a", 3u64), ("sleep-b", 5), ("sleep-c", 5)] {
+        s.spawn(async move {
+            // Deadlines at 10 - late_by ms: at 10 ms, b and c are the most overdue (tie: b older).
+            sleep(ms(10 - late_by)).await;
+            log.push(name);
+        })
+        .unwrap();
+    }
+    for (name, v) in [("poll-1", 1u32), ("poll-9a", 9), ("poll-9b", 9)] {
+        s.spawn(async move {
+            Poller::new(move || go.get().then_some(v)).wait().await;
+            log.push(name);
+        })
+        .unwrap();
+    }
+    for (name, line) in [("irq-1", &L1), ("irq-3", &L2)] {
+        s.spawn(async move {
+            line.wait().await;
+            log.push(name);
+        })
+        .unwrap();
+    }
+    s.spawn(async move {
+        // A hog: everything becomes ready while it holds the processor.
+        sleep(ms(1)).await;
+        c.advance(ms(9));
+        L1.signal();
+        L2.signal_n(3);
+        go.set(true);
+        s.spawn(async move { log.push("rr") }).unwrap();
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(
+        log.take(),
+        ["irq-3", "irq-1", "poll-9a", "poll-9b", "poll-1", "sleep-b", "sleep-c", "sleep-a", "rr"]
+    );
+}
+
+/// C1/B2: two tasks share a deadline; the older one is paused. The other still fires on time.
+/// (A paused entry at the top of the heap used to end the pass, so the scheduler idled a step
+/// although the other deadline was due, and reported 100 µs of lateness.)
+#[test]
+fn c1_paused_expired_deadline_does_not_delay_another_due_deadline() {
+    let c = clock();
+    let s = sched::<3, 256>();
+    let log = Log::new();
+    let paused = s
+        .spawn(async move {
+            let late = sleep(ms(10)).await;
+            log.at(c, format!("paused one late {late:?}"));
+        })
+        .unwrap();
+    s.spawn(async move {
+        let late = sleep(ms(10)).await;
+        log.at(c, format!("other late {late:?}"));
+    })
+    .unwrap();
+    s.spawn(async move {
+        s.pause(paused).unwrap();
+        sleep(ms(50)).await;
+        s.resume(paused).unwrap();
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["10000 other late 0ns", "50000 paused one late 40ms"]);
+}
+
 /// C2: higher classes may run many times in a row: an always-ready poller starves round-robin
 /// tasks; a `yield_now` in its loop lets them run.
 #[test]
@@ -115,40 +193,12 @@ fn c2_always_ready_poller_starves_round_robin_unless_it_yields() {
     }
 }
 
-/// A clock that counts what the scheduler asks of it.
-struct Counting {
-    sim: SimClock,
-    nows: AtomicU64,
-    idles: std::sync::Mutex<Vec<Option<u64>>>,
-}
-
-impl Counting {
-    fn new() -> &'static Counting {
-        Box::leak(Box::new(Counting {
-            sim: SimClock::new(),
-            nows: AtomicU64::new(0),
-            idles: Default::default(),
-        }))
-    }
-}
-
-impl Clock for Counting {
-    fn now(&self) -> Instant {
-        self.nows.fetch_add(1, Ordering::Relaxed);
-        self.sim.now()
-    }
-    fn idle(&self, until: Option<Instant>, wake: &Wakeup) {
-        self.idles.lock().unwrap().push(until.map(|t| t.as_micros()));
-        self.sim.idle(until, wake)
-    }
-}
-
 /// C3: a pass does not look at sleeping tasks: with 1000 tasks asleep, a round-robin task's
 /// switches cost the same clock reads and passes as with one asleep.
 #[test]
 fn c3_sleeping_tasks_do_not_cost_per_pass() {
     fn measure(sleepers: usize) -> (u64, u64) {
-        let c = Counting::new();
+        let c = counting();
         let s = sched::<1001, 128>();
         for i in 0..sleepers {
             s.spawn(async move {
@@ -180,7 +230,7 @@ fn c3_sleeping_tasks_do_not_cost_per_pass() {
 /// C4: nothing ready and no poller: the clock is asked to sleep until the next deadline, once.
 #[test]
 fn c4_idles_until_the_next_deadline_without_busy_looping() {
-    let c = Counting::new();
+    let c = counting();
     let s = sched::<2, 256>();
     s.spawn(async {
         sleep(ms(10_000)).await;
@@ -196,7 +246,7 @@ fn c4_idles_until_the_next_deadline_without_busy_looping() {
 /// C4: with a poller waiting, the scheduler keeps passing, every `poll_interval`.
 #[test]
 fn c4_pollers_keep_it_passing_at_the_poll_interval() {
-    let c = Counting::new();
+    let c = counting();
     let s = sched::<1, 256>();
     s.spawn(async move {
         let mut p = Poller::with_timeout(|| None, ms(3));
@@ -212,7 +262,7 @@ fn c4_pollers_keep_it_passing_at_the_poll_interval() {
 #[test]
 fn c4_idle_without_deadline_ends_on_a_wake() {
     static LINE: IrqLine = IrqLine::new();
-    let c = Counting::new();
+    let c = counting_threaded();
     let s = sched::<1, 256>();
     s.spawn(async {
         LINE.wait().await;
@@ -226,4 +276,30 @@ fn c4_idle_without_deadline_ends_on_a_wake() {
     t.join().unwrap();
     let idles = c.idles.lock().unwrap();
     assert!(idles.iter().all(|u| u.is_none()), "{idles:?}");
+}
+
+/// C4/B2: with a poller waiting and a poll interval of zero the scheduler keeps passing, and the
+/// simulated clock steps (100 µs an idle pass) no further than the next deadline: a 30 µs sleep
+/// wakes at exactly 30 µs, a 250 µs one 250 µs later, both with no lateness.
+#[test]
+fn c4_zero_poll_interval_does_not_overshoot_a_short_sleep() {
+    let c = counting();
+    let s = sched::<2, 256>();
+    let log = Log::new();
+    s.spawn(async {
+        Poller::new(|| None).wait().await;
+    })
+    .unwrap();
+    s.spawn(async move {
+        let late = sleep(us(30)).await;
+        log.at(c, format!("late {late:?}"));
+        let late = sleep(us(250)).await;
+        log.at(c, format!("late {late:?}"));
+        s.stop_all();
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Stopped);
+    assert_eq!(log.take(), ["30 late 0ns", "280 late 0ns"]);
+    // Every idle is a poll "now" (interval zero); the clock steps 100 µs, or to the deadline.
+    assert_eq!(c.idles(), [Some(0), Some(30), Some(130), Some(230)]);
 }

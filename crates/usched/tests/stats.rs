@@ -1,7 +1,8 @@
-//! E2: per-task statistics, E1: the clock seam, E4: the idle hook.
+//! E2: statistics: per task (runs, longest run, worst and last lateness) and per scheduler
+//! (passes, time idle).
 mod common;
 use common::*;
-use usched::{sleep, yield_now, SchedStats, TaskStats};
+use usched::{sleep, yield_now, RunEnd, SchedStats, TaskStats};
 
 #[test]
 fn stats_count_runs_longest_run_and_lateness() {
@@ -53,4 +54,29 @@ fn sched_stats_count_passes_and_idle_time() {
     assert_eq!(idle, ms(5));
     // spawn poll, yield poll, idle pass, timer poll, final pass that sees no task
     assert_eq!(passes, 5);
+}
+
+/// B2/E2: lateness is exact when a hog delays a sleep; the late value matches the stats.
+#[test]
+fn lateness_after_a_hog_matches_the_stats() {
+    let c = clock();
+    let s = sched::<2, 512>();
+    let log = Log::new();
+    let sleeper = s
+        .spawn(async move {
+            let late = sleep(ms(5)).await;
+            log.at(c, format!("late {late:?}"));
+            core::future::pending::<()>().await;
+        })
+        .unwrap();
+    s.spawn(async move {
+        c.advance(ms(12)); // holds the CPU from 0 to 12 ms
+        yield_now().await;
+        let st = s.task_stats(sleeper).unwrap();
+        log.push(format!("stats {:?} {:?}", st.last_late, st.worst_late));
+        s.stop(sleeper).unwrap();
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["12000 late 7ms", "stats 7ms 7ms"]);
 }

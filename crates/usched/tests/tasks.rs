@@ -1,7 +1,7 @@
-//! A. Tasks: slots, spawning, ids, reuse.
+//! A. Tasks: slots, spawning, ids (one task for ever, one scheduler only), slot reuse.
 mod common;
 use common::*;
-use usched::{yield_now, RunEnd, SpawnError, Status, TaskError};
+use usched::{sleep, yield_now, Poller, RunEnd, SpawnError, Status, TaskError, TaskId};
 
 /// A1: a future as large as its slot fits and runs; tasks live in the scheduler itself.
 #[test]
@@ -130,4 +130,142 @@ fn a5_a_million_tasks_through_four_slots() {
     assert_eq!(done.get(), 1_000_000);
     assert_eq!(s.free_slots(), 4);
     assert_eq!(c.now().as_micros(), 0, "no time passed: nothing slept");
+}
+
+/// A4: a `TaskId` of scheduler A names no task of scheduler B, even one in the same slot: B
+/// answers `Finished` / `TaskError::Finished` and its own task is untouched.
+#[test]
+fn a4_an_id_from_another_scheduler_never_reaches_its_tasks() {
+    let c = clock();
+    let a = sched::<2, 128>();
+    let b = sched::<2, 128>();
+    let log = Log::new();
+    let in_a = a.spawn(core::future::pending()).unwrap();
+    let in_b = b
+        .spawn(async move {
+            log.at(c, "b's task starts");
+            yield_now().await;
+            log.at(c, "b's task again");
+        })
+        .unwrap();
+    assert_eq!(in_a.index(), in_b.index(), "the same slot in both");
+    assert_ne!(in_a, in_b);
+    assert_eq!(b.status(in_a), Status::Finished);
+    assert_eq!(b.pause(in_a), Err(TaskError::Finished));
+    assert_eq!(b.resume(in_a), Err(TaskError::Finished));
+    assert_eq!(b.stop(in_a), Err(TaskError::Finished));
+    assert_eq!(b.task_stats(in_a), Err(TaskError::Finished));
+    // And the other way round.
+    assert_eq!(a.status(in_b), Status::Finished);
+    assert_eq!(a.pause(in_b), Err(TaskError::Finished));
+    assert_eq!(a.stop(in_b), Err(TaskError::Finished));
+    // Neither task was touched.
+    assert_eq!(b.status(in_b), Status::Running);
+    assert_eq!(a.status(in_a), Status::Running);
+    assert_eq!(b.free_slots(), 1);
+    assert_eq!(b.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["0 b's task starts", "0 b's task again"]);
+    assert_eq!(a.status(in_a), Status::Running);
+    a.stop(in_a).unwrap();
+    assert_eq!(a.free_slots(), 2);
+}
+
+/// A4/A5: one slot spawned and stopped a million times: it is never retired (the pool keeps all
+/// its slots), every spawn gets a new id, and no old id (a sample of them) ever names the task
+/// that holds the slot now.
+#[test]
+fn a4_a5_a_million_spawns_in_one_slot_never_retire_it_nor_reuse_an_id() {
+    const N: usize = 3;
+    let s = sched::<N, 64>();
+    let mut sample: Vec<TaskId> = Vec::new();
+    let mut previous: Option<TaskId> = None;
+    for i in 0..1_000_000u32 {
+        let id = s.spawn(core::future::pending()).unwrap();
+        assert_eq!(id.index(), 0, "spawn {i}: the same slot every time");
+        assert_ne!(Some(id), previous, "spawn {i}: a new id");
+        if i % 10_007 == 0 {
+            for &old in &sample {
+                assert_ne!(old, id);
+                assert_eq!(s.status(old), Status::Finished, "an old id names the task in its slot");
+            }
+            sample.push(id);
+        }
+        s.stop(id).unwrap();
+        assert_eq!(s.free_slots(), N, "spawn {i}: the slot came back");
+        previous = Some(id);
+    }
+    let now = s.spawn(core::future::pending()).unwrap();
+    assert_eq!(now.index(), 0);
+    assert_eq!(sample.len(), 100);
+    for &old in &sample {
+        assert_ne!(old, now);
+        assert_eq!(s.status(old), Status::Finished);
+        assert_eq!(s.stop(old), Err(TaskError::Finished));
+        assert_eq!(s.pause(old), Err(TaskError::Finished));
+        assert_eq!(s.resume(old), Err(TaskError::Finished));
+    }
+    assert_eq!(s.status(now), Status::Running, "the stale calls did not touch the live task");
+    assert_eq!(s.free_slots(), N - 1);
+}
+
+/// A2/A4: inside a task, `current()` is the id `spawn_with` handed it (and returned), at every
+/// poll: before and after yields, sleeps and poller waits, and after spawning another task.
+/// Outside a poll (before `run`, in the idle hook, after `run`) it is `None`.
+#[test]
+fn a4_current_is_the_id_spawn_with_handed_the_task_and_none_outside_a_poll() {
+    let c = clock();
+    let s = sched::<4, 512>();
+    let log = Log::new();
+    assert_eq!(s.current(), None, "before run");
+    let hook: &'static dyn Fn() = Box::leak(Box::new(move || log.at(c, format!("idle {:?}", s.current()))));
+    s.set_idle_hook(Some(hook));
+    let handed: &'static std::cell::RefCell<Vec<(&'static str, TaskId)>> = Box::leak(Box::default());
+    let mut returned = Vec::new();
+    for name in ["x", "y"] {
+        let id = s
+            .spawn_with(move |me| {
+                handed.borrow_mut().push((name, me));
+                async move {
+                    let check = |at: &str| {
+                        assert_eq!(s.current(), Some(me), "{name} {at}");
+                        log.at(c, format!("{name} {at}"));
+                    };
+                    check("first poll");
+                    yield_now().await;
+                    check("after yield");
+                    sleep(ms(1)).await;
+                    check("after sleep");
+                    let child = s.spawn(async {}).unwrap();
+                    assert_ne!(child, me);
+                    check("after spawning");
+                    let mut p = Poller::new(move || (c.now().as_micros() >= 1_500).then_some(1));
+                    p.wait().await;
+                    check("after poller");
+                }
+            })
+            .unwrap();
+        returned.push((name, id));
+    }
+    assert_eq!(s.current(), None, "spawn_with outside run");
+    s.set_poll_interval(us(500));
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(s.current(), None, "after run");
+    assert_eq!(*handed.borrow(), returned, "spawn_with returns the id it handed the task");
+    assert_eq!(
+        log.take(),
+        [
+            "0 x first poll",
+            "0 y first poll",
+            "0 x after yield",
+            "0 y after yield",
+            "0 idle None",
+            "1000 x after sleep",
+            "1000 x after spawning",
+            "1000 y after sleep",
+            "1000 y after spawning",
+            "1000 idle None",
+            "1500 x after poller",
+            "1500 y after poller",
+        ]
+    );
 }

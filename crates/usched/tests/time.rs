@@ -1,4 +1,4 @@
-//! E1: the clock seam with real time; E4: the idle hook; bookkeeping size.
+//! E1: the clock seam with real time; E4: the idle hook; the bookkeeping a task slot costs.
 mod common;
 use common::*;
 use std::cell::Cell;
@@ -26,7 +26,7 @@ fn e1_std_clock_honours_deadlines() {
 #[test]
 fn e4_idle_hook_runs_before_idling() {
     thread_local!(static CALLS: Cell<Vec<u64>> = const { Cell::new(Vec::new()) });
-    static CLOCK: usched_sim::SimClock = usched_sim::SimClock::new();
+    static CLOCK: NoHang = NoHang::new();
     fn hook() {
         CALLS.with(|c| {
             let mut v = c.take();
