@@ -36,8 +36,9 @@ use crate::raw::TaskRef;
 #[derive(Default)]
 pub struct Signal {
     set: Cell<bool>,
-    /// The waiting task and its spawn serial (a stopped waiter's slot may have a new occupant).
-    waiter: Cell<Option<(TaskRef, u64)>>,
+    /// The waiting task. Its wait clears it when dropped, so a stopped task's slot is never woken
+    /// for it (unless the wait was leaked with `mem::forget`: then one spurious wake, harmless).
+    waiter: Cell<Option<TaskRef>>,
     /// A waiter was displaced since the last `signal`: it must be woken by the next.
     displaced: Cell<bool>,
 }
@@ -62,11 +63,8 @@ impl Signal {
     #[inline]
     pub fn signal(&self) {
         self.set.set(true);
-        if let Some((t, serial)) = self.waiter.take() {
-            let h = t.header();
-            if h.serial() == serial {
-                crate::state::wake(t.core(), h);
-            }
+        if let Some(t) = self.waiter.take() {
+            crate::state::wake(t.core(), t.header());
             if self.displaced.replace(false) {
                 crate::state::broadcast(t.core());
             }
@@ -110,15 +108,16 @@ impl Signal {
 #[must_use = "futures do nothing unless awaited"]
 pub struct SignalWait<'a> {
     sig: &'a Signal,
-    /// The serial of the task this wait registered as the signal's waiter, if it did.
-    registered: Option<u64>,
+    /// The task this wait registered as the signal's waiter, if it did.
+    registered: Option<TaskRef>,
 }
 
 impl Drop for SignalWait<'_> {
     /// A wait dropped before the signal came (a timeout, a `select`) leaves no waiter behind.
+    #[inline]
     fn drop(&mut self) {
-        if let (Some(me), Some((_, serial))) = (self.registered, self.sig.waiter.get()) {
-            if me == serial {
+        if let (Some(me), Some(t)) = (self.registered, self.sig.waiter.get()) {
+            if core::ptr::eq(me.ptr(), t.ptr()) {
                 self.sig.waiter.set(None);
             }
         }
@@ -131,30 +130,31 @@ impl Future for SignalWait<'_> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let sig = self.sig;
-        if let Some(t) = crate::wait::current(cx).filter(|t| t.sampling()) {
-            // A sample poll never takes the signal: the task runs in its round-robin turn.
-            if t.news() && sig.set.get() {
-                t.offer(1);
-            }
-            return Poll::Pending;
-        }
-        if sig.set.replace(false) {
-            return Poll::Ready(());
-        }
         // The waiter is woken straight onto the run queue, which only the scheduler's own thread
         // may touch: record it only from the scheduler's own context.
-        match crate::wait::current_here(cx) {
-            Some(t) => {
-                let me = t.header().serial();
-                self.registered = Some(me);
-                if let Some((old, serial)) = sig.waiter.replace(Some((t, me))) {
-                    let h = old.header();
-                    if serial != me && h.serial() == serial && crate::state::displaced(old.core(), h) {
-                        sig.displaced.set(true);
-                    }
-                }
+        let Some(t) = crate::wait::current_here(cx) else {
+            if sig.set.replace(false) {
+                return Poll::Ready(());
             }
-            None => cx.waker().wake_by_ref(),
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        };
+        if sig.set.get() {
+            if t.sampling() {
+                // A sample poll never takes the signal: the task runs in its round-robin turn.
+                if t.news() {
+                    t.offer(1);
+                }
+                return Poll::Pending;
+            }
+            sig.set.set(false);
+            return Poll::Ready(());
+        }
+        self.registered = Some(t);
+        if let Some(old) = sig.waiter.replace(Some(t)) {
+            if !core::ptr::eq(old.ptr(), t.ptr()) && crate::state::displaced(old.core(), old.header()) {
+                sig.displaced.set(true);
+            }
         }
         Poll::Pending
     }
