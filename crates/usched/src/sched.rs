@@ -338,10 +338,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// True when a pass need look no further than the run queue. Everything the run loop must
-    /// notice is derived here, from the structures themselves.
+    /// notice is derived here, from the structures themselves: a wake or nudge on the wake stack
+    /// (`stop_all` nudges too), a deadline in the heap, a task on the sampled list.
     #[inline(always)]
     fn round_robin_only(&self) -> bool {
-        !self.core.wakes.pending() && (self.timers.len() | self.sampled.len()) == 0 && !self.stop.get()
+        !self.core.wakes.pending() && (self.timers.len() | self.sampled.len()) == 0
     }
 
     /// A pass that must look past the round-robin queue.
