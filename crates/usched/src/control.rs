@@ -109,9 +109,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// ```
     pub fn stop_all(&self) {
         self.stop.set(true);
-        // Makes the run loop take its slow path, which sees the stop. (On this thread the
-        // scheduler is not parked, so there is nothing to unpark.)
-        self.core.wakes.nudge();
     }
 
     /// A future that resolves when the task finishes or is stopped (at once if it already has).

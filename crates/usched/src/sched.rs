@@ -338,11 +338,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// True when a pass need look no further than the run queue. Everything the run loop must
-    /// notice is derived here, from the structures themselves: a wake or nudge on the wake stack
-    /// (`stop_all` nudges too), a deadline in the heap, a task on the sampled list.
+    /// notice is derived here, from the structures themselves.
     #[inline(always)]
     fn round_robin_only(&self) -> bool {
-        !self.core.wakes.pending() && (self.timers.len() | self.sampled.len()) == 0
+        !self.core.wakes.pending() && (self.timers.len() | self.sampled.len()) == 0 && !self.stop.get()
     }
 
     /// A pass that must look past the round-robin queue.
