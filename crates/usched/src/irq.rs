@@ -37,9 +37,10 @@ pub enum IrqResult {
 /// `signal` is safe from an interrupt handler and from any thread, so a line is usually a `static`.
 ///
 /// Several tasks may wait on one line; the one that runs first takes the count. They may even be
-/// tasks of different schedulers (two threads, or two cores): a line remembers up to
-/// [`IrqLine::SCHEDULERS`] of them and wakes them all. A further one takes the place of the first,
-/// which is woken to look again, so none is ever forgotten, only woken more often than needed.
+/// tasks of different schedulers (two threads, or two cores): a line keeps one waker for each of
+/// up to [`IrqLine::SCHEDULERS`] schedulers with tasks waiting on it, and wakes them all. A task
+/// of a further scheduler is not refused and not forgotten: its scheduler samples the line every
+/// poll interval instead, as it would a poller (see [`Sched::set_poll_interval`](crate::Sched::set_poll_interval)).
 ///
 /// ```
 /// use usched::{IrqLine, IrqResult, Sched};
@@ -60,10 +61,8 @@ pub enum IrqResult {
 /// ```
 pub struct IrqLine {
     count: AtomicU32,
-    /// Bumped each time a waker gives way to another, so its owner notices and registers again.
-    displaced: AtomicU32,
-    /// One waker per waiting scheduler (or foreign executor task).
-    waiters: Mutex<RefCell<[Option<Waker>; IrqLine::SCHEDULERS]>>,
+    /// One entry per scheduler (or foreign executor task) with waits on this line.
+    waiters: Mutex<RefCell<[Waiter; IrqLine::SCHEDULERS]>>,
 }
 
 impl Default for IrqLine {
@@ -85,8 +84,9 @@ impl IrqLine {
     pub const fn new() -> Self {
         IrqLine {
             count: AtomicU32::new(0),
-            displaced: AtomicU32::new(0),
-            waiters: Mutex::new(RefCell::new([const { None }; IrqLine::SCHEDULERS])),
+            waiters: Mutex::new(RefCell::new(
+                [const { Waiter { waker: None, waits: 0 } }; IrqLine::SCHEDULERS],
+            )),
         }
     }
 
@@ -113,7 +113,7 @@ impl IrqLine {
     pub fn signal_n(&self, n: u32) {
         let _ = self.count.fetch_update(Ordering::Release, Ordering::Relaxed, |c| Some(c.saturating_add(n)));
         critical_section::with(|cs| {
-            for w in self.waiters.borrow_ref(cs).iter().flatten() {
+            for w in self.waiters.borrow_ref(cs).iter().filter_map(|e| e.waker.as_ref()) {
                 match crate::raw::core_of_waker(w) {
                     // A usched scheduler ranks its waiters by count: it only needs to look again.
                     Some(core) => core.nudge(),
@@ -142,7 +142,7 @@ impl IrqLine {
     /// ```
     #[inline]
     pub fn wait(&self) -> IrqWait<'_> {
-        IrqWait { line: self, timeout: None, deadline: 0, registered: false, displaced: 0 }
+        IrqWait { line: self, timeout: None, deadline: 0, registered: false, slot: None }
     }
 
     /// Waits for at least one signal, or until `timeout` passes.
@@ -154,42 +154,53 @@ impl IrqLine {
     /// ```
     #[inline]
     pub fn wait_timeout(&self, timeout: Duration) -> IrqWait<'_> {
-        IrqWait { line: self, timeout: Some(micros(timeout)), deadline: 0, registered: false, displaced: 0 }
+        IrqWait { line: self, timeout: Some(micros(timeout)), deadline: 0, registered: false, slot: None }
     }
 
-    /// Remembers `w` as the waker of its scheduler (or foreign task), replacing an older one of
-    /// the same scheduler.
-    fn set_waiter(&self, w: &Waker) {
+    /// Counts one more wait of `w`'s scheduler (or foreign task) and keeps a waker for it.
+    /// Returns its entry, or `None` if every entry belongs to others.
+    fn enlist(&self, w: &Waker) -> Option<u8> {
         let core = crate::raw::core_of_waker(w).map(|c| c as *const _);
-        let displaced = critical_section::with(|cs| {
-            let mut slots = self.waiters.borrow_ref_mut(cs);
-            let same = |o: &Waker| {
-                o.will_wake(w)
-                    || (core.is_some() && crate::raw::core_of_waker(o).map(|c| c as *const _) == core)
-            };
-            if let Some(slot) = slots.iter_mut().find(|o| o.as_ref().is_some_and(same)) {
-                if !slot.as_ref().is_some_and(|o| o.will_wake(w)) {
-                    *slot = Some(w.clone());
+        let same = |o: &Waker| match core {
+            Some(c) => crate::raw::core_of_waker(o).is_some_and(|oc| core::ptr::eq(oc, c)),
+            None => o.will_wake(w),
+        };
+        critical_section::with(|cs| {
+            let mut entries = self.waiters.borrow_ref_mut(cs);
+            let at = entries
+                .iter()
+                .position(|e| e.waker.as_ref().is_some_and(same))
+                .or_else(|| entries.iter().position(|e| e.waker.is_none()))?;
+            let e = &mut entries[at];
+            if e.waker.is_none() {
+                e.waker = Some(w.clone());
+            }
+            e.waits = e.waits.saturating_add(1);
+            Some(at as u8)
+        })
+    }
+
+    /// Undoes one `enlist`; the entry is freed with its last wait.
+    fn delist(&self, at: u8) {
+        critical_section::with(|cs| {
+            if let Some(e) = self.waiters.borrow_ref_mut(cs).get_mut(usize::from(at)) {
+                e.waits = e.waits.saturating_sub(1);
+                if e.waits == 0 {
+                    e.waker = None;
                 }
-                return None;
             }
-            if let Some(slot) = slots.iter_mut().find(|o| o.is_none()) {
-                *slot = Some(w.clone());
-                return None;
-            }
-            // Full: the oldest gives way and is woken, so its owner looks again (and registers anew).
-            self.displaced.fetch_add(1, Ordering::Relaxed);
-            let first = slots[0].take();
-            slots.rotate_left(1);
-            slots[IrqLine::SCHEDULERS - 1] = Some(w.clone());
-            first
         });
-        if let Some(old) = displaced {
-            match crate::raw::core_of_waker(&old) {
-                Some(c) => c.nudge(),
-                None => old.wake(),
+    }
+
+    /// A foreign task's waker may change between polls: keep the newest in its entry.
+    fn refresh(&self, at: u8, w: &Waker) {
+        critical_section::with(|cs| {
+            if let Some(e) = self.waiters.borrow_ref_mut(cs).get_mut(usize::from(at)) {
+                if !e.waker.as_ref().is_some_and(|o| o.will_wake(w)) {
+                    e.waker = Some(w.clone());
+                }
             }
-        }
+        });
     }
 }
 
@@ -212,8 +223,22 @@ pub struct IrqWait<'a> {
     timeout: Option<u64>,
     deadline: u64,
     registered: bool,
-    /// The line's `displaced` count when this wait last registered its waker.
-    displaced: u32,
+    /// This wait's entry among the line's waiters (`None`: not enlisted, or no entry was free).
+    slot: Option<u8>,
+}
+
+/// A scheduler (or foreign task) with waits on a line, and how many.
+struct Waiter {
+    waker: Option<Waker>,
+    waits: u16,
+}
+
+impl Drop for IrqWait<'_> {
+    fn drop(&mut self) {
+        if let Some(at) = self.slot {
+            self.line.delist(at);
+        }
+    }
 }
 
 impl Future for IrqWait<'_> {
@@ -232,21 +257,23 @@ impl Future for IrqWait<'_> {
             if n > 0 {
                 return Poll::Ready(IrqResult::Irq(n));
             }
-            line.set_waiter(cx.waker());
+            match this.slot {
+                Some(at) => line.refresh(at, cx.waker()),
+                None => this.slot = line.enlist(cx.waker()),
+            }
+            if this.slot.is_none() {
+                cx.waker().wake_by_ref(); // no entry free: ask to be polled again
+            }
             return Poll::Pending;
         };
         let first = !this.registered;
         if first {
+            t.arrived();
             this.registered = true;
             if let Some(d) = this.timeout {
                 this.deadline = t.now_us().saturating_add(d);
             }
-            this.displaced = line.displaced.load(Ordering::Relaxed);
-            line.set_waiter(cx.waker());
-        } else if line.displaced.load(Ordering::Relaxed) != this.displaced {
-            // Another scheduler took this one's place on the line: take it back.
-            this.displaced = line.displaced.load(Ordering::Relaxed);
-            line.set_waiter(cx.waker());
+            this.slot = line.enlist(cx.waker());
         }
         if first {
             // Registered just now: wait.
@@ -274,6 +301,10 @@ impl Future for IrqWait<'_> {
             }
         }
         t.mark(State::I);
+        if this.slot.is_none() {
+            // No waker entry was free: be sampled every poll interval, like a poller.
+            t.mark(State::P);
+        }
         if this.timeout.is_some() {
             t.request_deadline(this.deadline);
         }

@@ -143,6 +143,7 @@ impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
         let t = crate::wait::task_for(cx, "usched::Poller::wait");
         let p = &mut *this.p;
         if !this.registered {
+            t.arrived();
             this.registered = true;
             if this.rearm || p.deadline.is_none() {
                 let now = t.now_us();

@@ -70,7 +70,8 @@ enum Pass {
 enum Urgent {
     /// Run this slot now.
     Run(usize),
-    /// A sampled task already ran (it got past its wait during sampling).
+    /// A sampled task already ran (it got past its wait during sampling), or sampling was cut
+    /// short: the pass is over.
     Ran,
     /// Nothing above round-robin is ready.
     None,
@@ -352,7 +353,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return Pass::End(RunEnd::Stopped);
         }
         if self.core.wakes.pending() {
-            self.take_wakes(clock);
+            self.take_wakes();
         }
         match self.pick_urgent(clock) {
             Urgent::Run(idx) => {
@@ -401,7 +402,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     #[inline(always)]
-    fn poll_raw<C: Clock>(&'static self, idx: usize, clock: &C) -> Poll<()> {
+    fn poll_raw(&'static self, idx: usize) -> Poll<()> {
         let (Some(h), Some(slot)) = (self.headers.get(idx), self.storage.get(idx)) else {
             return Poll::Ready(());
         };
@@ -411,13 +412,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let mut cx = Context::from_waker(&waker);
         self.core.cx.store((&mut cx as *mut Context<'_>).cast(), Relaxed);
         self.core.current.set(idx as u16);
-        #[cfg(feature = "stats")]
-        let t0 = clock.now();
         let r = slot.poll(&h.vtable, &mut cx);
-        #[cfg(feature = "stats")]
-        h.stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
-        #[cfg(not(feature = "stats"))]
-        let _ = clock;
+        // No `Context` built later at the same stack address may pass for this one.
+        self.core.cx.store(core::ptr::null_mut(), Relaxed);
         r
     }
 
@@ -425,10 +422,14 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// or hands the rest to the state machine.
     #[inline]
     fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C) {
-        let r = self.poll_raw(idx, clock);
+        #[cfg(feature = "stats")]
+        let t0 = clock.now();
+        let r = self.poll_raw(idx);
+        #[cfg(feature = "stats")]
+        self.headers[idx].stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
         if self.core.wakes.pending() {
             // Tasks it woke through their wakers became ready before it did: queue them first.
-            self.take_wakes(clock);
+            self.take_wakes();
         }
         let h = &self.headers[idx];
         let s = h.state();
@@ -445,17 +446,17 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     #[cold]
     #[inline(never)]
-    fn take_wakes<C: Clock>(&'static self, clock: &C) {
+    fn take_wakes(&'static self) {
         self.core.wakes.take(&self.headers, |idx| self.woken(idx));
         if self.core.news.replace(false) {
-            self.sample_joiners(clock);
+            self.sample_joiners();
         }
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
     fn pick_urgent<C: Clock>(&'static self, clock: &C) -> Urgent {
         if self.sampled.len() != 0 {
-            match self.sample_all(clock) {
+            match self.sample_all() {
                 Urgent::None => {}
                 other => return other,
             }
@@ -468,7 +469,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// Polls every sampled task in sample mode and returns the one with the best offer.
     #[cold]
-    fn sample_all<C: Clock>(&'static self, clock: &C) -> Urgent {
+    fn sample_all(&'static self) -> Urgent {
         // Best so far: (offer, serial, slot); a larger offer wins, then the older task.
         let mut best: Option<(u64, u64, usize)> = None;
         let mut at = self.sampled.first();
@@ -478,7 +479,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             let epoch = self.sampled.epoch();
             let h = &self.headers[idx];
             let saved = h.state();
-            let Some((key, now)) = self.sample_poll(idx, clock, MODE_SAMPLE) else {
+            let Some((key, now)) = self.sample_poll(idx, MODE_SAMPLE) else {
                 return Urgent::Ran;
             };
             self.sampled_back(idx, saved, now);
@@ -487,8 +488,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 best = Some((key, serial, idx));
             }
             if self.sampled.epoch() != epoch {
-                // A callback added or removed sampled tasks: the rest waits for the next pass.
-                break;
+                // A callback added or removed sampled tasks, so the list may have changed under
+                // this walk: sample them all again in a new pass (no deadline may fire in a pass
+                // that did not see every event).
+                return Urgent::Ran;
             }
             if self.stop.get() {
                 return Urgent::Ran; // a callback stopped the scheduler: nothing more runs
@@ -503,26 +506,30 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// Polls a waiting task in a sample mode: its waits report (an offer) without completing.
     /// Returns the offer and the task's state after the poll, still to be put back with
     /// `sampled_back`; or `None` if the poll got past its wait, which then counted as its run.
-    pub(crate) fn sample_poll<C: Clock>(
-        &'static self,
-        idx: usize,
-        clock: &C,
-        mode: u8,
-    ) -> Option<(u64, State)> {
+    ///
+    /// It may run right after another task's poll, before that poll's declarations (deadline,
+    /// join) are registered: they are kept aside meanwhile.
+    pub(crate) fn sample_poll(&'static self, idx: usize, mode: u8) -> Option<(u64, State)> {
         let h = &self.headers[idx];
         let saved = h.state();
+        let c = &self.core;
+        let pending = (c.req_deadline.replace(u64::MAX), c.joining.get());
+        c.joining.set(core::ptr::null());
         h.set_state(State::RUNNING);
-        self.core.mode.set(mode);
-        self.core.offer.set(0);
-        let r = self.poll_raw(idx, clock);
-        self.core.mode.set(MODE_RUN);
+        c.mode.set(mode);
+        c.offer.set(0);
+        let r = self.poll_raw(idx);
+        c.mode.set(MODE_RUN);
         let now = h.state();
-        if r.is_pending() && now.without(State::PAUSED) == State::RUNNING {
-            Some((self.core.offer.get(), now))
+        let result = if r.is_pending() && now.without(State::PAUSED) == State::RUNNING {
+            Some((c.offer.get(), now))
         } else {
             self.sampled_ran(idx, r.is_ready(), saved, now);
             None
-        }
+        };
+        c.req_deadline.set(pending.0);
+        c.joining.set(pending.1);
+        result
     }
 
     /// Nothing is ready: wait for the next deadline, a wake, or the next poll interval.

@@ -139,6 +139,9 @@ impl Future for SignalWait<'_> {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         };
+        if t.sampling() && self.registered.is_none() {
+            t.arrived();
+        }
         if sig.set.get() {
             if t.sampling() {
                 // A sample poll never takes the signal: the task runs in its round-robin turn.

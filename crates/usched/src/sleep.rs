@@ -105,6 +105,7 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Duration> {
         let t = crate::wait::task_for(cx, "usched::sleep");
         if !self.armed {
+            t.arrived();
             self.deadline = match self.until {
                 Until::After(d) => t.now_us().saturating_add(d),
                 Until::At(at) => at,

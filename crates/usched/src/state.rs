@@ -316,7 +316,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// finished): that was its run. `saved` is its state before the sample poll, `now` after.
     pub(crate) fn sampled_ran(&self, idx: usize, done: bool, saved: State, now: State) {
         self.leave_structures(idx, saved);
-        let now = now.without(State::T | State::SAMPLED);
         self.headers[idx].set_state(now);
         self.polled_slow(idx, done, now);
     }
@@ -337,7 +336,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// or signal has come. A paused one is simply woken (it becomes `READY_PAUSED` and looks
     /// again when resumed).
     #[cold]
-    pub(crate) fn sample_joiners<C: crate::time::Clock>(&'static self, clock: &C) {
+    pub(crate) fn sample_joiners(&'static self) {
         let mut after = None;
         while let Some(idx) = self
             .headers
@@ -353,7 +352,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 wake(&self.core, h);
                 continue;
             }
-            if let Some((key, now)) = self.sample_poll(idx, clock, crate::sched_core::MODE_NEWS) {
+            if let Some((key, now)) = self.sample_poll(idx, crate::sched_core::MODE_NEWS) {
                 self.sampled_back(idx, saved, now);
                 if key != 0 && !now.paused() {
                     self.woken(idx);

@@ -80,6 +80,16 @@ impl TaskRef {
         c.joining.set(d.joining);
     }
 
+    /// Called by a wait on its first poll. During a sample poll that means the task got past the
+    /// wait being sampled (another future it awaited finished) and reached a new one: it asks for
+    /// a real poll soon (`YIELD`), where the new wait declares itself properly.
+    #[inline]
+    pub(crate) fn arrived(&self) {
+        if self.sampling() {
+            self.mark(State::YIELD);
+        }
+    }
+
     /// Sets a wait bit in the task's state.
     #[inline]
     pub(crate) fn mark(&self, flag: u8) {

@@ -80,7 +80,7 @@ fn simpler(prog: &Program) -> Vec<Program> {
     if prog.poll_every != 50 && prog.poll_every != 0 {
         out.push(Program { poll_every: 50, ..prog.clone() });
     }
-    // Keep the generator's rules (renumbered spawns, known-bug exclusions).
+    // Keep the generator's rule on spawns.
     out.into_iter().map(normalize).collect()
 }
 

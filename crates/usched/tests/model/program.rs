@@ -353,13 +353,9 @@ fn script() -> impl Strategy<Value = Script> {
     (poller_spec(), prop::collection::vec(op(), 1..=10)).prop_map(|(poller, ops)| Script { poller, ops })
 }
 
-/// Poll intervals: zero (the clock's own step) only where the known deviation allows it.
+/// Poll intervals, zero included (the simulated clock then idles in steps of `SIM_STEP`).
 fn poll_every() -> impl Strategy<Value = u64> {
-    if crate::KNOWN_BUG_B_POLL_STEP_OVERSHOOTS_DEADLINES {
-        select(&[50u64, 100, 300][..]).boxed()
-    } else {
-        select(&[50u64, 100, 300, 0][..]).boxed()
-    }
+    select(&[50u64, 100, 300, 0][..])
 }
 
 /// A random program: 1 to 5 scripts of up to 10 ops each.
@@ -372,11 +368,10 @@ pub fn program() -> impl Strategy<Value = Program> {
     )
 }
 
-/// Makes a program follow the generator's rules (and so does nothing to one that does): spawns
-/// name later scripts only, and the `KNOWN_BUG_*` exclusions hold.
+/// Makes a program follow the generator's one rule (and so does nothing to one that already
+/// does): a script spawns only scripts listed after it, so the last one spawns nothing.
 pub fn normalize(mut prog: Program) -> Program {
     let n = prog.scripts.len();
-    // A script may only spawn later scripts (so programs end); the last one spawns nothing.
     for (i, s) in prog.scripts.iter_mut().enumerate() {
         for op in &mut s.ops {
             if let Op::Spawn(k) = op {
@@ -388,63 +383,5 @@ pub fn normalize(mut prog: Program) -> Program {
             }
         }
     }
-    if crate::KNOWN_BUG_JOINERS_WOKEN_IN_SLOT_ORDER {
-        // Script 0 runs exactly once (it is always spawned first, and only later scripts can
-        // be spawned), so at most one task ever joins.
-        for s in prog.scripts.iter_mut().skip(1) {
-            for op in &mut s.ops {
-                match *op {
-                    Op::Join(_) => *op = Op::Yield,
-                    Op::Timeout { limit, inner: Inner::Join(_) } => *op = Op::Sleep(limit),
-                    _ => {}
-                }
-            }
-        }
-    }
-    if crate::KNOWN_BUG_PAUSED_WOKEN_JOINER_LOSES_DEADLINE {
-        for s in &mut prog.scripts {
-            for op in &mut s.ops {
-                if let Op::Timeout { inner: Inner::Join(t), .. } = *op {
-                    *op = Op::Join(t);
-                }
-            }
-        }
-    }
-    if crate::KNOWN_BUG_TIMEOUT_KEEPS_INNER_WAIT {
-        for s in &mut prog.scripts {
-            avoid_timeout_before_await(&mut s.ops);
-        }
-    }
     prog
-}
-
-fn is_await(op: &Op) -> bool {
-    !matches!(
-        op,
-        Op::Work(_)
-            | Op::Signal { .. }
-            | Op::Bump
-            | Op::Spawn(_)
-            | Op::Pause(_)
-            | Op::Resume(_)
-            | Op::Stop(_)
-            | Op::Status(_)
-            | Op::StopAll
-    )
-}
-
-/// See `KNOWN_BUG_TIMEOUT_KEEPS_INNER_WAIT`: a `Timeout` followed by another await in the same
-/// script becomes the nearest wait without the `timeout` combinator.
-fn avoid_timeout_before_await(ops: &mut [Op]) {
-    for i in 0..ops.len() {
-        if let Op::Timeout { limit, inner } = ops[i] {
-            if ops[i + 1..].iter().any(is_await) {
-                ops[i] = match inner {
-                    Inner::Sleep(d) => Op::Sleep(d.min(limit)),
-                    Inner::Join(t) => Op::Join(t),
-                    Inner::Irq(line) => Op::Irq { line, timeout: Some(limit) },
-                };
-            }
-        }
-    }
 }

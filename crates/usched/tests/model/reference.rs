@@ -16,7 +16,9 @@
 //! not complete at once. With nothing ready: the run ends if no task is left (D5) or every task
 //! left is paused; otherwise the clock idles (C4): with a poller waiting, to the next deadline or
 //! one poll interval on, whichever is first; else to the next deadline; with neither, the
-//! program is stuck (a deadlock), which the test treats like a `stop_all`.
+//! program is stuck (a deadlock), which the test treats like a `stop_all`. Only the deadlines of
+//! tasks that are not paused count here (D2). A task's end wakes its own joiners and no one
+//! else (D4); a `timeout` that gives up drops its inner wait with it.
 //!
 //! Where the spec leaves a detail open, the model takes usched's documented behaviour:
 //! - every await gives up the processor for at least one pass (each is the original's `yield`),
@@ -30,16 +32,6 @@
 //!   next deadline.
 
 use super::program::*;
-
-/// Known usched deviations the model can copy instead of checking (see the `KNOWN_BUG_*`
-/// constants in `model.rs`); everything else is the spec.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Mimic {
-    /// Idling also ends at paused tasks' deadlines.
-    pub paused_deadline_sets_idle: bool,
-    /// Every task end makes every waiting joiner ready; one whose target lives waits again.
-    pub join_wakes_every_joiner: bool,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Life {
@@ -97,7 +89,6 @@ struct Task {
 
 pub struct Model<'p> {
     prog: &'p Program,
-    mimic: Mimic,
     now: u64,
     tasks: Vec<Task>,
     /// Round-robin FIFO, oldest first.
@@ -109,10 +100,9 @@ pub struct Model<'p> {
 }
 
 /// Runs `prog` on the model and returns its trace.
-pub fn run(prog: &Program, mimic: Mimic) -> Vec<Ev> {
+pub fn run(prog: &Program) -> Vec<Ev> {
     let mut m = Model {
         prog,
-        mimic,
         now: 0,
         tasks: Vec::new(),
         queue: Vec::new(),
@@ -238,12 +228,8 @@ impl Model<'_> {
             return;
         }
         let now = self.now;
-        let counts_for_idle = |t: &Task| !t.paused || self.mimic.paused_deadline_sets_idle;
-        let next = (0..self.tasks.len())
-            .filter(|&t| self.tasks[t].life == Life::Alive && counts_for_idle(&self.tasks[t]))
-            .filter_map(|t| self.deadline(t))
-            .filter(|&d| d > now)
-            .min();
+        // A paused task's deadline does not end the idle (C4, D2); only unpaused tasks' do.
+        let next = self.candidates().filter_map(|t| self.deadline(t)).filter(|&d| d > now).min();
         let poller_waits = self.candidates().any(|t| self.tasks[t].wait == Wait::Poll);
         if poller_waits {
             let step = if self.prog.poll_every == 0 { SIM_STEP } else { self.prog.poll_every };
@@ -283,15 +269,11 @@ impl Model<'_> {
                 0 => Got::IrqTimedOut(now - at.unwrap()),
                 n => Got::Irq(n),
             }),
-            Wait::Join { target } | Wait::TimedJoin { target, .. }
-                if !self.finished(target) && self.deadline(t).is_none_or(|d| d > now) =>
-            {
-                // Only with `join_wakes_every_joiner`: a joiner woken because some other task
-                // ended, whose target still lives. It waits again, and nothing is seen.
-                assert!(self.mimic.join_wakes_every_joiner, "a joiner ran before its target ended");
-                return;
+            Wait::Join { target } => {
+                // Only the end of its own target makes a joiner ready (D4).
+                assert!(self.finished(target), "the model ran T{t} before the task it joins ended");
+                Some(Got::Joined)
             }
-            Wait::Join { .. } => Some(Got::Joined),
             Wait::TimedSleep { at, limit } => Some(if now >= at {
                 Got::InTime(Box::new(Got::Late(now - at)))
             } else {
@@ -300,6 +282,7 @@ impl Model<'_> {
             Wait::TimedJoin { target, limit } => Some(if self.finished(target) {
                 Got::InTime(Box::new(Got::Joined))
             } else {
+                assert!(limit <= now, "the model ran T{t} before its join ended or timed out");
                 Got::Elapsed(now - limit)
             }),
             Wait::TimedIrq { line, limit } => Some(match std::mem::take(&mut self.lines[line]) {
@@ -451,12 +434,11 @@ impl Model<'_> {
         task.queue_on_resume = false;
         self.queue.retain(|&q| q != t);
         self.trace.push(Ev::Dropped { at: self.now, task: t });
-        // Tasks woken at the same moment go in spawn order (C1: ties go to the older task).
+        // Only the joiners of this task are woken (D4). Tasks woken at the same moment go in
+        // spawn order (C1: ties go to the older task).
         for j in 0..self.tasks.len() {
             let joins = match self.tasks[j].wait {
-                Wait::Join { target } | Wait::TimedJoin { target, .. } => {
-                    target == t || self.mimic.join_wakes_every_joiner
-                }
+                Wait::Join { target } | Wait::TimedJoin { target, .. } => target == t,
                 _ => false,
             };
             let already = self.queue.contains(&j) || self.tasks[j].queue_on_resume;
