@@ -278,9 +278,6 @@ impl Future for IrqWait<'_> {
         if first {
             // Registered just now: wait.
         } else if t.sampling() {
-            if t.news() {
-                return Poll::Pending;
-            }
             let n = line.count.load(Ordering::Relaxed);
             if n > 0 {
                 t.offer(CLASS_IRQ | u64::from(n));

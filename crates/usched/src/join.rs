@@ -49,17 +49,15 @@ impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
         if self.sched.status(self.id) == Status::Finished {
             match t {
                 // A sample poll never completes a join: the task runs in its round-robin turn.
-                Some(t) if t.sampling() => {
-                    if t.news() {
-                        t.offer(1);
-                    }
-                    return Poll::Pending;
-                }
+                Some(t) if t.sampling() => return Poll::Pending,
                 _ => return Poll::Ready(()),
             }
         }
         match t {
-            Some(t) if !t.sampling() => t.core().joining.set(t.ptr()),
+            Some(t) if !t.sampling() => {
+                t.core().joining.set(t.ptr());
+                t.core().declare_join(self.id.idx);
+            }
             Some(_) => {}
             None => cx.waker().wake_by_ref(),
         }

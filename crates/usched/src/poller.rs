@@ -150,9 +150,6 @@ impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
                 p.deadline = p.timeout.map(|d| now.saturating_add(d));
             }
         } else if t.sampling() {
-            if t.news() {
-                return Poll::Pending;
-            }
             if p.value.is_none() {
                 p.value = (p.f)();
             }

@@ -109,6 +109,8 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     /// One link per slot, shared by the run queue, the sampled list and the free list: a slot is on
     /// at most one of them (see `run_queue.rs`).
     pub(crate) links: [Cell<u16>; N],
+    /// What each `JOINING` slot joins (see `Core::join_targets`).
+    pub(crate) join_targets: [Cell<u16>; N],
     pub(crate) timers: DeadlineHeap<N>,
     pub(crate) sampled: SampledList,
     pub(crate) free: FreeSlots,
@@ -148,6 +150,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             core: Core::new(),
             headers: [const { Header::empty() }; N],
             links: [const { Cell::new(NIL) }; N],
+            join_targets: [const { Cell::new(NIL) }; N],
             timers: DeadlineHeap::new(),
             sampled: SampledList::new(),
             free: FreeSlots::new(),
@@ -179,6 +182,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         self.core.headers.set(&self.headers);
         self.core.ready.set_links(&self.links);
+        self.core.join_targets.set(&self.join_targets);
     }
 
     // ----- spawning -----------------------------------------------------------------------
@@ -448,9 +452,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[inline(never)]
     fn take_wakes(&'static self) {
         self.core.wakes.take(&self.headers, |idx| self.woken(idx));
-        if self.core.news.replace(false) {
-            self.sample_joiners();
-        }
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
@@ -513,7 +514,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let h = &self.headers[idx];
         let saved = h.state();
         let c = &self.core;
-        let pending = (c.req_deadline.replace(u64::MAX), c.joining.get());
+        let pending = (c.req_deadline.replace(u64::MAX), c.joining.get(), c.join_to.replace(NIL));
         c.joining.set(core::ptr::null());
         h.set_state(State::RUNNING);
         c.mode.set(mode);
@@ -529,6 +530,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         };
         c.req_deadline.set(pending.0);
         c.joining.set(pending.1);
+        c.join_to.set(pending.2);
         result
     }
 

@@ -19,8 +19,11 @@ use crate::wakes::WakeStack;
 /// Modes of a poll, read by wait futures.
 pub(crate) const MODE_RUN: u8 = 0;
 pub(crate) const MODE_SAMPLE: u8 = 1;
-/// A sample poll asking only "has your join or signal come?" (see `Sched::sample_joiners`).
-pub(crate) const MODE_NEWS: u8 = 2;
+/// A join target meaning "any task": the task joins several at once, so any end wakes it.
+pub(crate) const JOIN_ANY: u16 = u16::MAX;
+/// A join target meaning "a signal": the task was displaced as a [`Signal`](crate::Signal)'s
+/// waiter, so a signal with displaced waiters wakes it.
+pub(crate) const JOIN_SIGNAL: u16 = u16::MAX - 1;
 
 #[repr(C)]
 pub(crate) struct Core {
@@ -39,10 +42,12 @@ pub(crate) struct Core {
     /// During a run poll: the header of the task that waits for another task to end (it may be
     /// stale after a poll that ended in a yield; only a match counts).
     pub(crate) joining: SharedPtr<Header>,
-    /// How many tasks may be `JOINING` (an upper bound; recounted when they are sampled).
+    /// How many tasks may be `JOINING` (an upper bound: it is only recounted when they are woken).
     pub(crate) joiners: Cell<usize>,
-    /// A task ended, or a signal with displaced waiters came: the joiners are to be sampled.
-    pub(crate) news: Cell<bool>,
+    /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
+    pub(crate) join_to: Cell<u16>,
+    /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
+    pub(crate) join_targets: Cell<&'static [Cell<u16>]>,
     /// The slot polled last (`NIL` before the first poll): the current task while it is `RUNNING`.
     pub(crate) current: Cell<u16>,
     #[cfg(feature = "std")]
@@ -63,7 +68,8 @@ impl Core {
             req_deadline: SharedU64::new(u64::MAX),
             joining: SharedPtr::null(),
             joiners: Cell::new(0),
-            news: Cell::new(false),
+            join_to: Cell::new(NIL),
+            join_targets: Cell::new(&[]),
             current: Cell::new(NIL),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
@@ -93,6 +99,42 @@ impl Core {
                 t.unpark();
             }
         }
+    }
+
+    /// A join declared during a run poll: of slot `target`.
+    pub(crate) fn declare_join(&self, target: u16) {
+        let now = self.join_to.get();
+        self.join_to.set(if now == NIL || now == target { target } else { JOIN_ANY });
+    }
+
+    /// Wakes, oldest first, every `JOINING` task waiting for `target` (a slot that has just been
+    /// freed, or `JOIN_SIGNAL`); a slot's end also wakes those that join several tasks.
+    pub(crate) fn wake_joiners(&self, target: u16) {
+        if self.joiners.get() == 0 {
+            return;
+        }
+        let targets = self.join_targets.get();
+        let waits_for = |h: &Header| {
+            let t = targets.get(usize::from(h.idx.get())).map_or(JOIN_ANY, Cell::get);
+            h.state().kind() == crate::state::State::JOINING
+                && (t == target || (t == JOIN_ANY && target != JOIN_SIGNAL))
+        };
+        // Oldest first, as ties go everywhere else (O(slots) per joiner woken; joins are rare).
+        // A woken task may keep its kind (a sampled one is handed to the wake stack), hence `after`.
+        let mut after = None;
+        let mut woken = 0;
+        while let Some(h) = self
+            .headers
+            .get()
+            .iter()
+            .filter(|h| waits_for(h) && after.is_none_or(|a| h.serial() > a))
+            .min_by_key(|h| h.serial())
+        {
+            after = Some(h.serial());
+            woken += 1;
+            crate::state::wake(self, h);
+        }
+        self.joiners.set(self.joiners.get().saturating_sub(woken));
     }
 
     /// Called by `run()` on the thread that runs the scheduler.

@@ -7,9 +7,9 @@
 //!
 //! One task waits at a time. A second task that waits while the first still does is not refused:
 //! the first is *displaced*. It is not woken there and then (two waiters waking each other would
-//! spin for ever), but moved to the scheduler's "wake on any news" wait (`state.rs`, the one
-//! `join` uses), and the next `signal` wakes it along with the registered waiter: whichever runs
-//! first takes the signal, the others wait again. So every waiter sees every signal it can, and
+//! spin for ever), but moved to the scheduler's `JOINING` wait (`state.rs`) with a mark saying
+//! "a signal", and the next `signal` of a signal with displaced waiters wakes it along with the
+//! registered waiter: whichever runs first takes the signal, the others wait again. So every waiter sees every signal it can, and
 //! none sleeps for ever.
 
 use core::cell::Cell;
@@ -66,7 +66,7 @@ impl Signal {
         if let Some(t) = self.waiter.take() {
             crate::state::wake(t.core(), t.header());
             if self.displaced.replace(false) {
-                crate::state::broadcast(t.core());
+                t.core().wake_joiners(crate::sched_core::JOIN_SIGNAL);
             }
         }
     }
@@ -145,9 +145,6 @@ impl Future for SignalWait<'_> {
         if sig.set.get() {
             if t.sampling() {
                 // A sample poll never takes the signal: the task runs in its round-robin turn.
-                if t.news() {
-                    t.offer(1);
-                }
                 return Poll::Pending;
             }
             sig.set.set(false);

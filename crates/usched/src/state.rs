@@ -15,7 +15,7 @@
 //! | `QUEUED`       | ready: waits for its round-robin turn                | run queue                 |
 //! | `RUNNING`      | being polled (also during a sample poll)             | —                         |
 //! | `WAITING`      | pending; woken by a waker, its deadline or an event  | heap if `T`, sampled if `P`/`I` |
-//! | `JOINING`      | as `WAITING`, and sampled after any *broadcast* (a task ended, or a `Signal` that displaced it was signalled): woken if its join or signal came | as `WAITING` |
+//! | `JOINING`      | as `WAITING`, and woken when the task it joins ends (or any, if it joins several), or, displaced as a `Signal`'s waiter, by that signal | as `WAITING` |
 //! | `READY_PAUSED` | became ready while paused: queued again on resume    | —                         |
 //! | `DROPPING`     | its future is being dropped (or it stopped itself during its poll) | —          |
 //!
@@ -48,8 +48,7 @@
 //! | `pause`        | any live → `+PAUSED`                                 | `Sched::pause`            | heap, sampled |
 //! | `resume`       | `-PAUSED`; `READY_PAUSED` → `QUEUED`                 | `Sched::resume`           | run queue, heap, sampled |
 //! | `displaced`    | `WAITING` → `JOINING`                                | `Signal` (a second waiter) | — |
-//! | `broadcast`    | asks for `sample_joiners` at the next look           | `finish`, `Signal::signal` | — |
-//! | `sample_joiners` | each `JOINING` → `RUNNING` (news mode) → `JOINING`, or `wake` if its news came | run loop | run queue |
+//! | `wake_joiners` | `JOINING` tasks waiting for a slot (or a signal) → `wake` | `finish`, `Signal::signal` | run queue |
 //! | `stop`         | `RUNNING` → `DROPPING`; other live → `finish`        | `Sched::stop`, shutdown   | all |
 //! | `finish`       | → `DROPPING` → `EMPTY`                               | `polled`, `stop`          | free list; wakes joiners |
 
@@ -158,22 +157,16 @@ pub(crate) fn wake(core: &Core, hdr: &Header) {
     }
 }
 
-/// Tells the scheduler that joiners may have something: a task ended, or a
-/// [`Signal`](crate::Signal) that had displaced waiters was signalled. At its next look (right after
-/// the current poll) it samples every `JOINING` task and wakes those whose join or signal came
-/// (`Sched::sample_joiners`), so a joiner runs only when its own news is in, in its FIFO turn.
-pub(crate) fn broadcast(core: &Core) {
-    if core.joiners.get() != 0 && !core.news.replace(true) {
-        core.nudge();
-    }
-}
-
-/// A task displaced as a [`Signal`](crate::Signal)'s waiter moves to the "wake on any news" wait,
-/// so the next broadcast wakes it. Returns false if it was not waiting (it runs anyway).
+/// A task displaced as a [`Signal`](crate::Signal)'s waiter moves to `JOINING` with the target
+/// "a signal", so the next signal with displaced waiters wakes it. Returns false if it was not
+/// waiting (it runs anyway).
 pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
     let s = hdr.state();
     if s.kind() != State::WAITING {
         return s.kind() == State::JOINING;
+    }
+    if let Some(t) = core.join_targets.get().get(usize::from(hdr.idx.get())) {
+        t.set(crate::sched_core::JOIN_SIGNAL);
     }
     hdr.set_state(s.to(State::JOINING));
     core.joiners.set(core.joiners.get() + 1);
@@ -270,6 +263,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let joining =
             self.header_at(self.core.joining.get()).is_some_and(|h| usize::from(h.idx.get()) == idx);
         self.core.joining.set(core::ptr::null());
+        let join_to = self.core.join_to.replace(crate::run_queue::NIL);
         let req = self.core.req_deadline.replace(u64::MAX);
         if done || s.kind() == State::DROPPING {
             self.finish(idx);
@@ -292,6 +286,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         } else if joining {
             self.core.joiners.set(self.core.joiners.get() + 1);
+            self.join_targets[idx].set(join_to);
             s.to(State::JOINING)
         } else {
             s.to(State::WAITING)
@@ -330,37 +325,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             h.set_state(s.without(State::SAMPLED));
         }
         wake(&self.core, h);
-    }
-
-    /// After a broadcast: samples every `JOINING` task, oldest first, and wakes those whose join
-    /// or signal has come. A paused one is simply woken (it becomes `READY_PAUSED` and looks
-    /// again when resumed).
-    #[cold]
-    pub(crate) fn sample_joiners(&'static self) {
-        let mut after = None;
-        while let Some(idx) = self
-            .headers
-            .iter()
-            .filter(|h| h.state().kind() == State::JOINING && after.is_none_or(|a| h.serial() > a))
-            .min_by_key(|h| h.serial())
-            .map(|h| usize::from(h.idx.get()))
-        {
-            let h = &self.headers[idx];
-            after = Some(h.serial());
-            let saved = h.state();
-            if saved.paused() {
-                wake(&self.core, h);
-                continue;
-            }
-            if let Some((key, now)) = self.sample_poll(idx, crate::sched_core::MODE_NEWS) {
-                self.sampled_back(idx, saved, now);
-                if key != 0 && !now.paused() {
-                    self.woken(idx);
-                }
-            }
-        }
-        let left = self.headers.iter().filter(|h| h.state().kind() == State::JOINING).count();
-        self.core.joiners.set(left);
     }
 
     /// `+PAUSED`: the task leaves the heap and the sampled list; its waits are kept in its flags.
@@ -431,7 +395,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 j.set_state(j.state().with(State::YIELD));
             }
         }
-        broadcast(&self.core);
+        self.core.wake_joiners(idx as u16);
     }
 
     /// Checks invariants 1–4 and the counters (debug builds; used by tests after every pass).

@@ -8,7 +8,7 @@
 use core::task::Context;
 
 use crate::raw::{task_of, TaskRef};
-use crate::sched_core::{MODE_NEWS, MODE_RUN};
+use crate::sched_core::MODE_RUN;
 use crate::state::State;
 
 /// Sample keys: class in the high word, value in the low word; larger wins.
@@ -56,6 +56,7 @@ pub(crate) struct Declared {
     flags: u8,
     deadline: u64,
     joining: *const crate::header::Header,
+    join_to: u16,
 }
 
 const DECLARATIONS: u8 = State::T | State::P | State::I;
@@ -68,6 +69,7 @@ impl TaskRef {
             flags: self.header().state().bits() & DECLARATIONS,
             deadline: c.req_deadline.get(),
             joining: c.joining.get(),
+            join_to: c.join_to.get(),
         }
     }
 
@@ -78,6 +80,7 @@ impl TaskRef {
         h.set_state(State::from_bits((h.state().bits() & !DECLARATIONS) | d.flags));
         c.req_deadline.set(d.deadline);
         c.joining.set(d.joining);
+        c.join_to.set(d.join_to);
     }
 
     /// Called by a wait on its first poll. During a sample poll that means the task got past the
@@ -114,13 +117,6 @@ impl TaskRef {
     #[inline]
     pub(crate) fn sampling(&self) -> bool {
         self.core().mode.get() != MODE_RUN
-    }
-
-    /// True during a sample poll for joins and signals only: a join or signal that has come
-    /// offers itself; nothing else (no poller callback) runs.
-    #[inline]
-    pub(crate) fn news(&self) -> bool {
-        self.core().mode.get() == MODE_NEWS
     }
 
     /// Offers an event during a sample poll.

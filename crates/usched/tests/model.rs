@@ -284,3 +284,35 @@ fn paused_woken_joiner_keeps_its_deadline() {
         ],
     });
 }
+
+/// A task stopped by another wakes its joiners at once, so they queue ahead of a task the stopper
+/// spawns afterwards in the same poll (B1, D4). An earlier design woke joiners only after the
+/// stopper's poll, behind the new task.
+#[test]
+fn joiners_of_a_stopped_task_queue_before_a_later_spawn() {
+    assert_same(&Program {
+        poll_every: 50,
+        initial: 3,
+        scripts: vec![
+            script(vec![Op::Sleep(100)]),
+            script(vec![Op::Yield, Op::Stop(Target::Task(0)), Op::Spawn(2)]),
+            script(vec![Op::Join(Target::Task(0))]),
+        ],
+    });
+}
+
+/// A paused joiner stays put when an unrelated task ends: on resume it waits for its own target,
+/// so it does not run ahead of tasks that became ready before that target ended (D2, D4).
+#[test]
+fn paused_joiner_ignores_unrelated_ends() {
+    assert_same(&Program {
+        poll_every: 50,
+        initial: 3,
+        scripts: vec![
+            script(vec![Op::Pause(Target::Me), Op::Join(Target::Task(1))]),
+            script(vec![Op::Sleep(1000), Op::Resume(Target::Task(0)), Op::Spawn(3)]),
+            script(vec![]),
+            script(vec![]),
+        ],
+    });
+}

@@ -96,14 +96,14 @@ fn fresh_sleep_after_a_sample_poll_got_past_its_wait() {
     );
 }
 
-// ----- 2. a nested (news) sample poll clobbers the running task's declarations -------------------
+// ----- 2. a task ending during another task's poll ----------------------------------------------
 
-/// B2: task A stops a task that someone joins, and sleeps, in one poll. Right after A's poll (and
-/// before its declarations are registered), `take_wakes` runs `sample_joiners`, whose news poll of
-/// the joiner gets past its wait and ends in `polled_slow`, which resets the core's
-/// `req_deadline` (and `joining`): A's sleep is then registered with deadline `u64::MAX`.
+/// B2, D4: task A stops a task and sleeps, in one poll, while another task joins a third. A's
+/// deadline is registered as asked (an earlier design sampled the joiners right after A's poll and
+/// lost it), and the joiner is woken only when the task it joins ends, not by an unrelated end:
+/// its other branch (ready without a wake) does not make it run earlier.
 #[test]
-fn news_poll_of_a_joiner_clobbers_the_running_tasks_deadline() {
+fn a_task_ending_during_another_poll_keeps_that_polls_deadline() {
     let c = clock();
     let s = sched::<4, 1024>();
     let log = Log::new();
@@ -123,7 +123,7 @@ fn news_poll_of_a_joiner_clobbers_the_running_tasks_deadline() {
     s.spawn(async move {
         yield_now().await; // let the joiner register first
         go.set(true);
-        s.stop(victim).unwrap(); // a task ended: the joiners get news
+        s.stop(victim).unwrap(); // a task ends, but not the one joined
         let late = sleep(ms(5)).await;
         log.at(c, format!("A slept, late {late:?}"));
     })
@@ -131,7 +131,7 @@ fn news_poll_of_a_joiner_clobbers_the_running_tasks_deadline() {
     let end = run_caught(s, c);
     assert_eq!(
         (log.take(), end),
-        (vec!["0 joiner past".to_string(), "5000 A slept, late 0ns".into()], Ok(RunEnd::Finished))
+        (vec!["5000 A slept, late 0ns".to_string(), "1000000 joiner past".into()], Ok(RunEnd::Finished))
     );
 }
 
