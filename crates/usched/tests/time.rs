@@ -50,8 +50,9 @@ fn e4_idle_hook_runs_before_idling() {
 fn bookkeeping_bytes_per_slot() {
     let per_slot = (size_of::<Sched<101, 0>>() - size_of::<Sched<1, 0>>()) / 100;
     let stats = if cfg!(feature = "stats") { 16 } else { 0 };
-    // header 32 on x86_64, 24 on 32-bit targets (+16 stats); list link 2, heap 2, heap position 2
+    // header 32 on x86_64, 24 on 32-bit targets (+16 stats); list link 2, heap 2, heap position 2,
+    // join target 2
     let header = if cfg!(target_pointer_width = "64") { 32 } else { 24 };
-    assert_eq!(per_slot, header + 6 + stats);
+    assert_eq!(per_slot, header + 8 + stats);
     eprintln!("per slot: {per_slot} B; fixed: {} B", size_of::<Sched<1, 0>>() - per_slot);
 }
