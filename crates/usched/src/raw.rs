@@ -23,6 +23,7 @@
 
 use core::cell::{Cell, UnsafeCell};
 use core::future::Future;
+use core::marker::PhantomPinned;
 use core::mem::{align_of, size_of, ManuallyDrop, MaybeUninit};
 use core::pin::Pin;
 use core::ptr::{self, NonNull};
@@ -276,4 +277,139 @@ pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
 pub(crate) fn task_here(cx: &Context<'_>) -> Option<TaskRef> {
     let t = task_of(cx)?;
     ptr::eq(t.core().cx.load(Relaxed).cast_const(), (cx as *const Context<'_>).cast()).then_some(t)
+}
+
+/// A timed wait polled by a combinator that lends it a waker of its own (`FuturesUnordered`,
+/// `join_all`, ...). Its task may be polled at the deadline without the combinator polling this
+/// wait, so the wait cannot rely on the task's deadline: it puts itself on its scheduler's list of
+/// foreign timers, and the scheduler wakes the combinator's waker when the deadline passes.
+///
+/// The list is intrusive (no heap): each timer is a node inside its pinned wait future. Sound
+/// because (a) a node is linked only through `Pin<&Self>`, and `PhantomPinned` keeps its owner
+/// from moving until dropped; (b) `Drop` unlinks it, and a pinned value is dropped before its
+/// memory is reused; (c) the list and its nodes are touched only on the scheduler's thread: a node
+/// is linked from a poll that found its scheduler running on this thread (`running_core`), and the
+/// future that owns it is dropped by that scheduler or by the combinator inside its tasks.
+pub(crate) struct ForeignTimer {
+    deadline: Cell<u64>,
+    waker: Cell<Option<Waker>>,
+    next: Cell<*const ForeignTimer>,
+    /// The core whose list holds this node; null while unlinked.
+    core: Cell<*const Core>,
+    _pinned: PhantomPinned,
+}
+
+impl ForeignTimer {
+    pub(crate) const fn new() -> Self {
+        ForeignTimer {
+            deadline: Cell::new(0),
+            waker: Cell::new(None),
+            next: Cell::new(ptr::null()),
+            core: Cell::new(ptr::null()),
+            _pinned: PhantomPinned,
+        }
+    }
+
+    /// The deadline (µs); its owner also keeps its own deadline here, linked or not.
+    #[inline]
+    pub(crate) fn deadline(&self) -> u64 {
+        self.deadline.get()
+    }
+
+    #[inline]
+    pub(crate) fn set_deadline(&self, us: u64) {
+        self.deadline.set(us);
+    }
+
+    /// Puts this timer on `core`'s list (or updates it there): wake `w` at its deadline.
+    pub(crate) fn arm(self: Pin<&Self>, core: &Core, w: &Waker) {
+        let me = self.get_ref();
+        let keep = me.waker.take().filter(|old| old.will_wake(w));
+        me.waker.set(Some(keep.unwrap_or_else(|| w.clone())));
+        if me.core.get().is_null() {
+            me.core.set(core);
+            me.next.set(core.foreign.get());
+            core.foreign.set(me);
+            core.foreign_len.set(core.foreign_len.get() + 1);
+        }
+    }
+
+    /// Takes this timer off its list, if it is on one.
+    pub(crate) fn disarm(&self) {
+        let core = self.core.replace(ptr::null());
+        if core.is_null() {
+            return;
+        }
+        // SAFETY: a linked node's core is a `'static` scheduler's (invariant 1).
+        let core = unsafe { &*core };
+        core.foreign_len.set(core.foreign_len.get() - 1);
+        let me: *const ForeignTimer = self;
+        if ptr::eq(core.foreign.get(), me) {
+            core.foreign.set(self.next.get());
+            return;
+        }
+        let mut at = core.foreign.get();
+        // SAFETY: every node on the list is alive and pinned (see the type's docs).
+        while let Some(node) = unsafe { at.as_ref() } {
+            if ptr::eq(node.next.get(), me) {
+                node.next.set(self.next.get());
+                return;
+            }
+            at = node.next.get();
+        }
+        debug_assert!(false, "a linked foreign timer is not on its list");
+    }
+}
+
+impl Drop for ForeignTimer {
+    fn drop(&mut self) {
+        self.disarm();
+    }
+}
+
+impl Core {
+    /// Wakes and unlinks every foreign timer due at `now`.
+    pub(crate) fn fire_foreign(&self, now: u64) {
+        let mut at = self.foreign.get();
+        // SAFETY: every node on the list is alive and pinned (see `ForeignTimer`); waking may run
+        // arbitrary code, so the next node is read again after each wake.
+        while let Some(node) = unsafe { at.as_ref() } {
+            if node.deadline.get() <= now {
+                let w = node.waker.take();
+                node.disarm();
+                if let Some(w) = w {
+                    w.wake();
+                }
+                at = self.foreign.get(); // the list may have changed: start again
+            } else {
+                at = node.next.get();
+            }
+        }
+    }
+
+    /// The earliest foreign timer's deadline.
+    pub(crate) fn next_foreign(&self) -> Option<u64> {
+        let mut at = self.foreign.get();
+        let mut min = None;
+        // SAFETY: every node on the list is alive and pinned (see `ForeignTimer`).
+        while let Some(node) = unsafe { at.as_ref() } {
+            min = Some(min.map_or(node.deadline.get(), |m: u64| m.min(node.deadline.get())));
+            at = node.next.get();
+        }
+        min
+    }
+}
+
+/// A sleep's foreign timer, pinned as the sleep is.
+pub(crate) fn sleep_timer(s: Pin<&crate::sleep::Sleep>) -> Pin<&ForeignTimer> {
+    // SAFETY: `foreign` is a field of the pinned sleep, structurally pinned: `Sleep` is `!Unpin`
+    // (the timer is `PhantomPinned`), never hands out `&mut` to it, and does not move it in `Drop`.
+    unsafe { s.map_unchecked(|s| &s.foreign) }
+}
+
+/// The scheduler running on this thread, if one is (set by `run`).
+pub(crate) fn running_core() -> Option<&'static Core> {
+    let p = crate::sched_core::running();
+    // SAFETY: `run` records its `'static` core here for exactly as long as it runs on this thread.
+    unsafe { p.as_ref() }
 }

@@ -306,6 +306,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.running.set(true);
         self.stop.set(false);
         self.core.enter(clock);
+        let outer = crate::sched_core::set_running(&self.core);
         let end = loop {
             #[cfg(feature = "stats")]
             self.passes.set(self.passes.get() + 1);
@@ -338,6 +339,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         };
         self.core.cx.store(core::ptr::null_mut(), Relaxed);
         self.shutdown();
+        crate::sched_core::set_running(outer);
         self.running.set(false);
         end
     }
@@ -346,7 +348,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// notice is derived here, from the structures themselves.
     #[inline(always)]
     fn round_robin_only(&self) -> bool {
-        !self.core.wakes.pending() && (self.timers.len() | self.sampled.len()) == 0 && !self.stop.get()
+        !self.core.wakes.pending()
+            && (self.timers.len() | self.sampled.len() | self.core.foreign_len.get()) == 0
+            && !self.stop.get()
     }
 
     /// A pass that must look past the round-robin queue.
@@ -431,6 +435,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let r = self.poll_raw(idx);
         #[cfg(feature = "stats")]
         self.headers[idx].stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
+        #[cfg(not(feature = "stats"))]
+        let _ = clock;
         if self.core.wakes.pending() {
             // Tasks it woke through their wakers became ready before it did: queue them first.
             self.take_wakes();
@@ -462,8 +468,13 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 other => return other,
             }
         }
+        let now = clock.now().as_micros();
+        if self.core.foreign_len.get() != 0 {
+            // Due timers inside combinators wake their combinators, which queue their tasks.
+            self.core.fire_foreign(now);
+        }
         match self.timers.first() {
-            Some(top) if self.headers[top].deadline() <= clock.now().as_micros() => Urgent::Run(top),
+            Some(top) if self.headers[top].deadline() <= now => Urgent::Run(top),
             _ => Urgent::None,
         }
     }
@@ -544,7 +555,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         }
         let now = clock.now();
-        let deadline = self.timers.first().map(|top| Instant::from_micros(self.headers[top].deadline()));
+        let heap = self.timers.first().map(|top| self.headers[top].deadline());
+        let deadline = match (heap, self.core.next_foreign()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .map(Instant::from_micros);
         let until = if self.sampled.pollers() != 0 {
             let p = now + Duration::from_micros(self.poll_interval_us.get());
             Some(deadline.map_or(p, |n| min(n, p)))

@@ -48,6 +48,10 @@ pub(crate) struct Core {
     pub(crate) join_to: Cell<u16>,
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
     pub(crate) join_targets: Cell<&'static [Cell<u16>]>,
+    /// Timed waits polled by combinators with wakers of their own (`raw::ForeignTimer`): the
+    /// first node, and how many.
+    pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
+    pub(crate) foreign_len: Cell<usize>,
     /// The slot polled last (`NIL` before the first poll): the current task while it is `RUNNING`.
     pub(crate) current: Cell<u16>,
     #[cfg(feature = "std")]
@@ -69,6 +73,8 @@ impl Core {
             joining: SharedPtr::null(),
             joiners: Cell::new(0),
             join_to: Cell::new(NIL),
+            foreign: Cell::new(ptr::null()),
+            foreign_len: Cell::new(0),
             join_targets: Cell::new(&[]),
             current: Cell::new(NIL),
             #[cfg(feature = "std")]
@@ -155,4 +161,31 @@ impl Core {
             None => Instant::ZERO,
         }
     }
+}
+
+// Which scheduler runs on this thread, so that a timed wait polled with a combinator's waker can
+// still find its scheduler. One per thread on a host; on a chip, one per program (a chip running a
+// scheduler on each core should not poll usched waits inside foreign combinators).
+#[cfg(feature = "std")]
+std::thread_local! {
+    static RUNNING: Cell<*const Core> = const { Cell::new(ptr::null()) };
+}
+
+#[cfg(not(feature = "std"))]
+static RUNNING: AtomicPtr<Core> = AtomicPtr::new(ptr::null_mut());
+
+/// The core of the scheduler running on this thread (null if none).
+pub(crate) fn running() -> *const Core {
+    #[cfg(feature = "std")]
+    return RUNNING.with(Cell::get);
+    #[cfg(not(feature = "std"))]
+    return RUNNING.load(portable_atomic::Ordering::Relaxed).cast_const();
+}
+
+/// Records `core` as running on this thread; returns what was recorded before (a nested run).
+pub(crate) fn set_running(core: *const Core) -> *const Core {
+    #[cfg(feature = "std")]
+    return RUNNING.with(|r| r.replace(core));
+    #[cfg(not(feature = "std"))]
+    return RUNNING.swap(core.cast_mut(), portable_atomic::Ordering::Relaxed).cast_const();
 }

@@ -1,10 +1,12 @@
 //! Timed waits: the original's `yield 0.2` and `yield from wait(2000)`, without the 536 s ceiling.
 
+use core::cell::Cell;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 
+use crate::raw::ForeignTimer;
 use crate::time::{micros, Instant};
 
 /// Waits at least `d`, then resolves to how late it woke (the original's `result[2]`).
@@ -29,7 +31,7 @@ use crate::time::{micros, Instant};
 /// ```
 #[inline]
 pub fn sleep(d: Duration) -> Sleep {
-    Sleep { until: Until::After(micros(d)), deadline: 0, armed: false }
+    Sleep::new(Phase::After, micros(d))
 }
 
 /// Waits until `at`, then resolves to how late it woke. For drift-free periodic work, add the
@@ -54,36 +56,48 @@ pub fn sleep(d: Duration) -> Sleep {
 /// ```
 #[inline]
 pub fn sleep_until(at: Instant) -> Sleep {
-    Sleep { until: Until::At(at.as_micros()), deadline: 0, armed: false }
+    Sleep::new(Phase::At, at.as_micros())
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Until {
-    After(u64),
-    At(u64),
+/// What a sleep's stored number means: before its first poll a duration or an instant, after it
+/// the deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    After,
+    At,
+    Armed,
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`]. Resolves to the lateness.
 ///
-/// It needs a usched task to run in: polled anywhere else (another executor, or a combinator that
-/// lends its children wakers of its own, such as `FuturesUnordered`) it panics, naming itself,
+/// It needs a usched scheduler to run in. Inside a combinator that lends its children wakers of
+/// its own (`FuturesUnordered`, `join_all`, `select_all`, ...) it works too: it then wakes through
+/// the waker it was given, and its task runs as any woken task does, in its round-robin turn.
+/// Polled where no usched scheduler runs (another executor's thread), it panics, naming itself,
 /// rather than never completing.
 ///
 /// # Cancel safety
 ///
 /// Dropping it before it completes cancels the wait and nothing else: the task's deadline is
-/// declared afresh at each poll, so a dropped sleep leaves no timer behind.
+/// declared afresh at each poll, and a sleep inside a combinator takes its timer with it when
+/// dropped, so a dropped sleep leaves no timer behind.
 ///
 /// ```
 /// let s: usched::Sleep = usched::sleep(core::time::Duration::from_millis(1));
 /// assert!(s.deadline().is_none()); // armed at its first poll
 /// ```
 #[must_use = "futures do nothing unless awaited"]
-#[derive(Debug)]
 pub struct Sleep {
-    until: Until,
-    deadline: u64,
-    armed: bool,
+    phase: Cell<Phase>,
+    /// Holds the number (see `Phase`); linked to the scheduler's list of foreign timers only
+    /// inside a combinator with wakers of its own (see `raw::ForeignTimer`).
+    pub(crate) foreign: ForeignTimer,
+}
+
+impl core::fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Sleep").field("deadline", &self.deadline()).finish()
+    }
 }
 
 impl Sleep {
@@ -94,7 +108,7 @@ impl Sleep {
     /// assert_eq!(s.deadline(), None);
     /// ```
     pub fn deadline(&self) -> Option<Instant> {
-        self.armed.then_some(Instant::from_micros(self.deadline))
+        (self.phase.get() == Phase::Armed).then(|| Instant::from_micros(self.foreign.deadline()))
     }
 }
 
@@ -102,29 +116,64 @@ impl Future for Sleep {
     type Output = Duration;
 
     #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Duration> {
-        let t = crate::wait::task_for(cx, "usched::sleep");
-        if !self.armed {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Duration> {
+        let this = self.into_ref();
+        let Some(t) = crate::wait::current_here(cx) else {
+            return this.poll_foreign(cx);
+        };
+        if this.phase.get() != Phase::Armed {
             t.arrived();
-            self.deadline = match self.until {
-                Until::After(d) => t.now_us().saturating_add(d),
-                Until::At(at) => at,
-            };
-            self.armed = true;
-            t.request_deadline(self.deadline);
+            this.arm(t.now_us());
+            t.request_deadline(this.foreign.deadline());
             return Poll::Pending;
         }
         if t.sampling() {
             return Poll::Pending;
         }
         let now = t.now_us();
-        if now >= self.deadline {
-            let late = Duration::from_micros(now - self.deadline);
+        let deadline = this.foreign.deadline();
+        if now >= deadline {
+            let late = Duration::from_micros(now - deadline);
             crate::stats::report_late(&t, late);
             Poll::Ready(late)
         } else {
-            t.request_deadline(self.deadline);
+            t.request_deadline(deadline);
             Poll::Pending
         }
+    }
+}
+
+impl Sleep {
+    #[inline]
+    fn new(phase: Phase, us: u64) -> Sleep {
+        let foreign = ForeignTimer::new();
+        foreign.set_deadline(us);
+        Sleep { phase: Cell::new(phase), foreign }
+    }
+
+    fn arm(&self, now: u64) {
+        if self.phase.replace(Phase::Armed) == Phase::After {
+            self.foreign.set_deadline(now.saturating_add(self.foreign.deadline()));
+        }
+    }
+
+    /// Polled with a waker that is not its task's own: a combinator's inside a usched task, or
+    /// none of usched's at all.
+    #[cold]
+    fn poll_foreign(self: Pin<&Self>, cx: &mut Context<'_>) -> Poll<Duration> {
+        let Some(core) = crate::raw::running_core() else {
+            crate::wait::not_in_task("usched::sleep");
+        };
+        let now = core.now().as_micros();
+        if self.phase.get() != Phase::Armed {
+            self.arm(now);
+        }
+        let deadline = self.foreign.deadline();
+        if now >= deadline {
+            self.foreign.disarm();
+            return Poll::Ready(Duration::from_micros(now - deadline));
+        }
+        crate::raw::sleep_timer(self).arm(core, cx.waker());
+        Poll::Pending
     }
 }

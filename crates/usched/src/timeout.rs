@@ -34,7 +34,7 @@ pub struct Elapsed {
 /// use usched::{sleep, timeout, Sched};
 /// use usched_sim::SimClock;
 /// static CLOCK: SimClock = SimClock::new();
-/// let s: &'static Sched<1, 256> = Box::leak(Box::new(Sched::new()));
+/// let s: &'static Sched<1, 512> = Box::leak(Box::new(Sched::new()));
 /// s.spawn(async {
 ///     let r = timeout(Duration::from_millis(10), sleep(Duration::from_secs(1))).await;
 ///     assert!(r.is_err());
@@ -74,7 +74,7 @@ async fn race<F: Future>(fut: F, deadline: crate::Sleep) -> Result<F::Output, El
         if let Poll::Ready(v) = fut.as_mut().poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        if before.is_none() {
+        if before.is_none() && crate::raw::running_core().is_none() {
             crate::wait::not_in_task("usched::timeout");
         }
         match deadline.as_mut().poll(cx) {

@@ -376,7 +376,7 @@ fn b2_long_sleeps_have_no_ceiling() {
 #[test]
 fn b2_huge_durations_saturate() {
     let c = clock();
-    let s = sched::<2, 256>();
+    let s = sched::<2, 512>();
     let log = Log::new();
     let sleeper = s.spawn(async move {
         sleep(Duration::MAX).await;
@@ -1150,4 +1150,44 @@ fn irq_wait_outside_a_task_works() {
     });
     assert_eq!(futures::executor::block_on(LINE.wait()), IrqResult::Irq(1));
     t.join().unwrap();
+}
+
+/// B2 inside combinators that lend their children wakers of their own: sleeps in a
+/// `FuturesUnordered`, in a `join_all` of more than 30 futures (which builds on it), in a
+/// `select_all`, and a `timeout` inside one, each wake at their deadlines, in deadline order.
+#[test]
+fn b2_sleeps_inside_combinators_with_their_own_wakers() {
+    use futures::stream::{FuturesUnordered, StreamExt};
+    let c = clock();
+    let s = sched::<2, 4096>();
+    let log = Log::new();
+    s.spawn(async move {
+        let mut many: FuturesUnordered<_> =
+            [30u64, 10, 20].into_iter().map(|d| async move { (d, sleep(ms(d)).await) }).collect();
+        while let Some((d, late)) = many.next().await {
+            log.at(c, format!("unordered {d} late {late:?}"));
+        }
+        let all = futures::future::join_all((1..=40u64).map(|d| sleep(us(d)))).await;
+        log.at(c, format!("join_all of {} late {:?}", all.len(), all.iter().max()));
+        let three = [ms(7), ms(3), ms(5)].map(|d| Box::pin(sleep(d)));
+        let (late, first, _) = futures::future::select_all(three).await;
+        log.at(c, format!("select_all first {first} late {late:?}"));
+        let mut inner: FuturesUnordered<_> =
+            [0u8].into_iter().map(|_| timeout(ms(2), core::future::pending::<()>())).collect();
+        let r = inner.next().await;
+        log.at(c, format!("timeout inside {r:?}"));
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(
+        log.take(),
+        [
+            "10000 unordered 10 late 0ns",
+            "20000 unordered 20 late 0ns",
+            "30000 unordered 30 late 0ns",
+            "30040 join_all of 40 late Some(0ns)",
+            "33040 select_all first 1 late 0ns",
+            "35040 timeout inside Some(Err(Elapsed { late: 0ns }))",
+        ]
+    );
 }
