@@ -158,8 +158,16 @@ impl Deadline {
         let at = match self.at {
             Some(at) => at,
             None => {
-                let now = poll_fn(|cx| Poll::Ready(crate::wait::current_here(cx).map(|t| t.now_us()))).await;
-                let at = Instant::from_micros(now.unwrap_or(0)) + self.period;
+                // The scheduler's time: through the task, or the scheduler running on this thread
+                // (inside a combinator); no scheduler at all, and the wait below says so.
+                let now = poll_fn(|cx| {
+                    Poll::Ready(match crate::wait::current_here(cx) {
+                        Some(t) => t.now_us(),
+                        None => crate::raw::running_core().map_or(0, |c| c.now().as_micros()),
+                    })
+                })
+                .await;
+                let at = Instant::from_micros(now) + self.period;
                 self.at = Some(at);
                 at
             }

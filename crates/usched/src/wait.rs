@@ -29,9 +29,10 @@ pub(crate) fn current_here(cx: &Context<'_>) -> Option<TaskRef> {
     crate::raw::task_here(cx)
 }
 
-/// The task being polled, for a wait that needs the scheduler's clock and timer. Panics, naming
-/// the wait, if it is polled anywhere else: outside a usched task, or inside one by a combinator
-/// that lends its children a waker of its own (the wait could never complete there).
+/// The task being polled, for a wait that needs its task: a poller, sampled every pass. Panics,
+/// naming the wait, if it is polled anywhere else: outside a usched task, or inside one by a
+/// combinator that lends its children a waker of its own (the wait could never complete there;
+/// sleeps and timeouts can, see `raw::ForeignTimer`).
 #[inline]
 pub(crate) fn task_for(cx: &Context<'_>, what: &'static str) -> TaskRef {
     match current_here(cx) {
@@ -45,8 +46,8 @@ pub(crate) fn task_for(cx: &Context<'_>, what: &'static str) -> TaskRef {
 #[track_caller]
 pub(crate) fn not_in_task(what: &'static str) -> ! {
     panic!(
-        "{what} was polled outside a usched task (or by a combinator that gives it a waker of its own, \
-         such as FuturesUnordered): it needs the scheduler's timer and would never complete there"
+        "{what} was polled outside a usched task (or, for a poller or an interrupt wait with a \
+         timeout, inside a combinator that lends it a waker of its own): it would never complete there"
     )
 }
 
