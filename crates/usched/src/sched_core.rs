@@ -113,36 +113,6 @@ impl Core {
         self.join_to.set(if now == NIL || now == target { target } else { JOIN_ANY });
     }
 
-    /// Wakes, oldest first, every `JOINING` task waiting for `target` (a slot that has just been
-    /// freed, or `JOIN_SIGNAL`); a slot's end also wakes those that join several tasks.
-    pub(crate) fn wake_joiners(&self, target: u16) {
-        if self.joiners.get() == 0 {
-            return;
-        }
-        let targets = self.join_targets.get();
-        let waits_for = |h: &Header| {
-            let t = targets.get(usize::from(h.idx.get())).map_or(JOIN_ANY, Cell::get);
-            h.state().kind() == crate::state::State::JOINING
-                && (t == target || (t == JOIN_ANY && target != JOIN_SIGNAL))
-        };
-        // Oldest first, as ties go everywhere else (O(slots) per joiner woken; joins are rare).
-        // A woken task may keep its kind (a sampled one is handed to the wake stack), hence `after`.
-        let mut after = None;
-        let mut woken = 0;
-        while let Some(h) = self
-            .headers
-            .get()
-            .iter()
-            .filter(|h| waits_for(h) && after.is_none_or(|a| h.serial() > a))
-            .min_by_key(|h| h.serial())
-        {
-            after = Some(h.serial());
-            woken += 1;
-            crate::state::wake(self, h);
-        }
-        self.joiners.set(self.joiners.get().saturating_sub(woken));
-    }
-
     /// Called by `run()` on the thread that runs the scheduler.
     pub(crate) fn enter(&self, clock: &'static dyn Clock) {
         self.clock.set(Some(clock));

@@ -66,7 +66,7 @@ impl Signal {
         if let Some(t) = self.waiter.take() {
             crate::state::wake(t.core(), t.header());
             if self.displaced.replace(false) {
-                t.core().wake_joiners(crate::sched_core::JOIN_SIGNAL);
+                crate::state::wake_joiners(t.core(), crate::sched_core::JOIN_SIGNAL);
             }
         }
     }

@@ -4,8 +4,9 @@
 //! the task is, and flags saying what it waits for and whether it is paused. One byte, so the run
 //! loop's common cases are single compares: a task taken off the run queue is polled at once if its
 //! state is exactly [`State::QUEUED`], and put back at once if its poll ends exactly
-//! `RUNNING | YIELD`. Everything else goes through the functions below; no other file tests or
-//! sets the bits of a state.
+//! `RUNNING | YIELD` (those two shortcuts, in `sched.rs`, are the only state tests outside this
+//! file; wait futures only add flags to a `RUNNING` task through `TaskRef::mark`). Everything else
+//! goes through the functions below.
 //!
 //! # Kinds
 //!
@@ -40,16 +41,18 @@
 //! | transition     | from → to                                            | made by                   | touches |
 //! |----------------|------------------------------------------------------|---------------------------|---------|
 //! | `spawned`      | `EMPTY` → `QUEUED`                                   | `spawn`                   | free list, run queue |
-//! | `dequeued`     | `QUEUED` → `RUNNING`; paused: → `READY_PAUSED`       | run loop (queue's turn)   | heap |
+//! | `dequeued_slow`| `QUEUED` → `RUNNING`; paused: → `READY_PAUSED`       | run loop (queue's turn)   | heap |
 //! | `picked`       | `WAITING`/`JOINING`/`QUEUED` → `RUNNING`             | run loop (deadline or event) | all three |
-//! | `polled`       | `RUNNING` → `QUEUED`/`WAITING`/`JOINING`/`READY_PAUSED`, or `finish` | run loop | run queue, heap, sampled |
-//! | `sampled`      | `WAITING` → `RUNNING` (sample mode) → `WAITING`      | run loop (every pass)     | sampled list |
+//! | `polled_slow`  | `RUNNING` → `QUEUED`/`WAITING`/`JOINING`/`READY_PAUSED`, or `finish` | run loop | run queue, heap, sampled |
+//! | `sampled_back` | `RUNNING` (sample mode) → the state it had; paused meanwhile: leaves its structures | run loop (every pass) | heap, sampled |
+//! | `sampled_ran`  | `RUNNING` (sample mode, got past its wait) → as `polled_slow` | run loop | all |
+//! | `woken`        | a wake taken off the wake stack: leaves the sampled list, then `wake` | run loop | sampled, run queue |
 //! | [`wake`]       | `WAITING`/`JOINING` → `QUEUED`; paused → `READY_PAUSED`; `RUNNING` → `+YIELD` | wakers (drained by the run loop), `Signal`, `finish` (joiners) | run queue (sampled via the wake stack) |
-//! | `pause`        | any live → `+PAUSED`                                 | `Sched::pause`            | heap, sampled |
-//! | `resume`       | `-PAUSED`; `READY_PAUSED` → `QUEUED`                 | `Sched::resume`           | run queue, heap, sampled |
+//! | `pause_slot`   | any live → `+PAUSED`                                 | `Sched::pause`            | heap, sampled |
+//! | `resume_slot`  | `-PAUSED`; `READY_PAUSED` → `QUEUED`                 | `Sched::resume`           | run queue, heap, sampled |
 //! | `displaced`    | `WAITING` → `JOINING`                                | `Signal` (a second waiter) | — |
 //! | `wake_joiners` | `JOINING` tasks waiting for a slot (or a signal) → `wake` | `finish`, `Signal::signal` | run queue |
-//! | `stop`         | `RUNNING` → `DROPPING`; other live → `finish`        | `Sched::stop`, shutdown   | all |
+//! | `stop_slot`    | `RUNNING` → `DROPPING`; other live → `finish`        | `Sched::stop`, shutdown   | all |
 //! | `finish`       | → `DROPPING` → `EMPTY`                               | `polled`, `stop`          | free list; wakes joiners |
 
 use crate::header::Header;
@@ -155,6 +158,37 @@ pub(crate) fn wake(core: &Core, hdr: &Header) {
     } else {
         wake_other(core, hdr, s);
     }
+}
+
+/// Wakes, oldest first, every `JOINING` task waiting for `target` (a slot that has just been
+/// freed, or `crate::sched_core::JOIN_SIGNAL`); a slot's end also wakes those that join several tasks.
+pub(crate) fn wake_joiners(core: &Core, target: u16) {
+    if core.joiners.get() == 0 {
+        return;
+    }
+    let targets = core.join_targets.get();
+    let waits_for = |h: &Header| {
+        let t =
+            targets.get(usize::from(h.idx.get())).map_or(crate::sched_core::JOIN_ANY, core::cell::Cell::get);
+        h.state().kind() == crate::state::State::JOINING
+            && (t == target || (t == crate::sched_core::JOIN_ANY && target != crate::sched_core::JOIN_SIGNAL))
+    };
+    // Oldest first, as ties go everywhere else (O(slots) per joiner woken; joins are rare).
+    // A woken task may keep its kind (a sampled one is handed to the wake stack), hence `after`.
+    let mut after = None;
+    let mut woken = 0;
+    while let Some(h) = core
+        .headers
+        .get()
+        .iter()
+        .filter(|h| waits_for(h) && after.is_none_or(|a| h.serial() > a))
+        .min_by_key(|h| h.serial())
+    {
+        after = Some(h.serial());
+        woken += 1;
+        wake(core, h);
+    }
+    core.joiners.set(core.joiners.get().saturating_sub(woken));
 }
 
 /// A task displaced as a [`Signal`](crate::Signal)'s waiter moves to `JOINING` with the target
@@ -395,7 +429,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 j.set_state(j.state().with(State::YIELD));
             }
         }
-        self.core.wake_joiners(idx as u16);
+        wake_joiners(&self.core, idx as u16);
     }
 
     /// Checks invariants 1–4 and the counters (debug builds; used by tests after every pass).
