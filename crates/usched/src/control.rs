@@ -126,7 +126,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// s.run(&CLOCK);
     /// ```
     pub fn join(&'static self, id: TaskId) -> Join<N, SLOT> {
-        Join { sched: self, id, polled: false }
+        Join { sched: self, id }
     }
 
     /// The task being polled, if any (O(1)). A task can also be handed its own id when it is

@@ -268,7 +268,6 @@ impl Future for IrqWait<'_> {
         };
         let first = !this.registered;
         if first {
-            t.arrived();
             this.registered = true;
             if let Some(d) = this.timeout {
                 this.deadline = t.now_us().saturating_add(d);
@@ -278,6 +277,7 @@ impl Future for IrqWait<'_> {
         if first {
             // Registered just now: wait.
         } else if t.sampling() {
+            t.reached();
             let n = line.count.load(Ordering::Relaxed);
             if n > 0 {
                 t.offer(CLASS_IRQ | u64::from(n));

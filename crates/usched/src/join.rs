@@ -31,21 +31,14 @@ use crate::task::{Status, TaskId};
 pub struct Join<const N: usize, const SLOT: usize> {
     pub(crate) sched: &'static Sched<N, SLOT>,
     pub(crate) id: TaskId,
-    pub(crate) polled: bool,
 }
 
 impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
     type Output = ();
 
     #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let t = crate::wait::current(cx);
-        if !self.polled {
-            self.polled = true;
-            if let Some(t) = t {
-                t.arrived();
-            }
-        }
         if self.sched.status(self.id) == Status::Finished {
             match t {
                 // A sample poll never completes a join: the task runs in its round-robin turn.

@@ -143,13 +143,13 @@ impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
         let t = crate::wait::task_for(cx, "usched::Poller::wait");
         let p = &mut *this.p;
         if !this.registered {
-            t.arrived();
             this.registered = true;
             if this.rearm || p.deadline.is_none() {
                 let now = t.now_us();
                 p.deadline = p.timeout.map(|d| now.saturating_add(d));
             }
         } else if t.sampling() {
+            t.reached();
             if p.value.is_none() {
                 p.value = (p.f)();
             }

@@ -326,10 +326,27 @@ impl ForeignTimer {
         let me = self.get_ref();
         let keep = me.waker.take().filter(|old| old.will_wake(w));
         me.waker.set(Some(keep.unwrap_or_else(|| w.clone())));
+        if !me.core.get().is_null() && !ptr::eq(me.core.get(), core) {
+            me.disarm(); // polled under another scheduler now: move to its list
+        }
         if me.core.get().is_null() {
+            // Appended, so that timers due together fire in the order they were armed.
             me.core.set(core);
-            me.next.set(core.foreign.get());
-            core.foreign.set(me);
+            me.next.set(ptr::null());
+            let mut at = core.foreign.get();
+            // SAFETY: every node on the list is alive and pinned (see the type's docs).
+            match unsafe { at.as_ref() } {
+                None => core.foreign.set(me),
+                Some(_) => loop {
+                    // SAFETY: as above; `at` is a node of the list.
+                    let node = unsafe { &*at };
+                    if node.next.get().is_null() {
+                        node.next.set(me);
+                        break;
+                    }
+                    at = node.next.get();
+                },
+            }
             core.foreign_len.set(core.foreign_len.get() + 1);
         }
     }
@@ -368,21 +385,26 @@ impl Drop for ForeignTimer {
 }
 
 impl Core {
-    /// Wakes and unlinks every foreign timer due at `now`.
+    /// Wakes and unlinks every foreign timer due at `now`: the most overdue first, then in the
+    /// order they were armed.
     pub(crate) fn fire_foreign(&self, now: u64) {
-        let mut at = self.foreign.get();
-        // SAFETY: every node on the list is alive and pinned (see `ForeignTimer`); waking may run
-        // arbitrary code, so the next node is read again after each wake.
-        while let Some(node) = unsafe { at.as_ref() } {
-            if node.deadline.get() <= now {
-                let w = node.waker.take();
-                node.disarm();
-                if let Some(w) = w {
-                    w.wake();
+        loop {
+            let mut first: Option<&ForeignTimer> = None;
+            let mut at = self.foreign.get();
+            // SAFETY: every node on the list is alive and pinned (see `ForeignTimer`).
+            while let Some(node) = unsafe { at.as_ref() } {
+                if node.deadline.get() <= now && first.is_none_or(|f| node.deadline.get() < f.deadline.get())
+                {
+                    first = Some(node);
                 }
-                at = self.foreign.get(); // the list may have changed: start again
-            } else {
                 at = node.next.get();
+            }
+            let Some(node) = first else { return };
+            // Unlinked before the wake, which may run any code (even drop other timers).
+            let w = node.waker.take();
+            node.disarm();
+            if let Some(w) = w {
+                w.wake();
             }
         }
     }

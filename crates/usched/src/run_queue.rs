@@ -83,6 +83,12 @@ impl RunQueue {
         debug_assert!(false, "slot {idx} is not on the run queue");
     }
 
+    /// The scheduler's links, which the sampled list shares.
+    #[inline]
+    pub(crate) fn links(&self) -> &'static [Cell<u16>] {
+        self.links.get()
+    }
+
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.head.get() == NIL

@@ -39,7 +39,6 @@ use crate::free_slots::FreeSlots;
 use crate::header::{Header, MAX_SLOTS, SERIAL_MASK};
 use crate::raw::{task_waker, Storage, HEADERS_OFFSET};
 use crate::run_queue::NIL;
-use crate::sampled::SampledList;
 use crate::sched_core::{Core, MODE_RUN, MODE_SAMPLE};
 use crate::state::State;
 use crate::task::{RunEnd, SpawnError, TaskId};
@@ -112,7 +111,6 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     /// What each `JOINING` slot joins (see `Core::join_targets`).
     pub(crate) join_targets: [Cell<u16>; N],
     pub(crate) timers: DeadlineHeap<N>,
-    pub(crate) sampled: SampledList,
     pub(crate) free: FreeSlots,
     /// `stop_all` was called: the run ends after the current poll.
     pub(crate) stop: Cell<bool>,
@@ -152,7 +150,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             links: [const { Cell::new(NIL) }; N],
             join_targets: [const { Cell::new(NIL) }; N],
             timers: DeadlineHeap::new(),
-            sampled: SampledList::new(),
             free: FreeSlots::new(),
             stop: Cell::new(false),
             live: Cell::new(0),
@@ -306,7 +303,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.running.set(true);
         self.stop.set(false);
         self.core.enter(clock);
-        let outer = crate::sched_core::set_running(&self.core);
+        let running = crate::sched_core::Running::enter(&self.core);
         let end = loop {
             #[cfg(feature = "stats")]
             self.passes.set(self.passes.get() + 1);
@@ -337,9 +334,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 break end;
             }
         };
-        self.core.cx.store(core::ptr::null_mut(), Relaxed);
         self.shutdown();
-        crate::sched_core::set_running(outer);
+        drop(running);
         self.running.set(false);
         end
     }
@@ -349,7 +345,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[inline(always)]
     fn round_robin_only(&self) -> bool {
         !self.core.wakes.pending()
-            && (self.timers.len() | self.sampled.len() | self.core.foreign_len.get()) == 0
+            && (self.timers.len() | self.core.sampled.len() | self.core.foreign_len.get()) == 0
             && !self.stop.get()
     }
 
@@ -462,7 +458,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
     fn pick_urgent<C: Clock>(&'static self, clock: &C) -> Urgent {
-        if self.sampled.len() != 0 {
+        if self.core.sampled.len() != 0 {
             match self.sample_all() {
                 Urgent::None => {}
                 other => return other,
@@ -484,11 +480,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     fn sample_all(&'static self) -> Urgent {
         // Best so far: (offer, serial, slot); a larger offer wins, then the older task.
         let mut best: Option<(u64, u64, usize)> = None;
-        let mut at = self.sampled.first();
+        let mut at = self.core.sampled.first();
         while let Some(link) = self.links.get(usize::from(at)) {
             let idx = usize::from(at);
             at = link.get();
-            let epoch = self.sampled.epoch();
+            let epoch = self.core.sampled.epoch();
             let h = &self.headers[idx];
             let saved = h.state();
             let Some((key, now)) = self.sample_poll(idx, MODE_SAMPLE) else {
@@ -499,7 +495,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if key != 0 && !now.paused() && best.is_none_or(|(k, s, _)| key > k || (key == k && serial < s)) {
                 best = Some((key, serial, idx));
             }
-            if self.sampled.epoch() != epoch {
+            if self.core.sampled.epoch() != epoch {
                 // A callback added or removed sampled tasks, so the list may have changed under
                 // this walk: sample them all again in a new pass (no deadline may fire in a pass
                 // that did not see every event).
@@ -527,12 +523,21 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let c = &self.core;
         let pending = (c.req_deadline.replace(u64::MAX), c.joining.get(), c.join_to.replace(NIL));
         c.joining.set(core::ptr::null());
+        let join = if saved.kind() == State::JOINING { self.join_targets[idx].get() } else { NIL };
+        c.sampled_join.set(join);
+        c.reached.set(0);
         h.set_state(State::RUNNING);
         c.mode.set(mode);
         c.offer.set(0);
         let r = self.poll_raw(idx);
         c.mode.set(MODE_RUN);
-        let now = h.state();
+        c.sampled_join.set(NIL);
+        let mut now = h.state();
+        if r.is_pending() && now.without(State::PAUSED) == State::RUNNING && c.reached.get() == 0 {
+            // It reached no sampled wait: it got past the one it was sampled for (another future
+            // it awaited finished) and waits on something else now. A real poll will say what.
+            now = now.with(State::YIELD);
+        }
         let result = if r.is_pending() && now.without(State::PAUSED) == State::RUNNING {
             Some((c.offer.get(), now))
         } else {
@@ -561,7 +566,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             (a, b) => a.or(b),
         }
         .map(Instant::from_micros);
-        let until = if self.sampled.pollers() != 0 {
+        let until = if self.core.sampled.pollers() != 0 {
             let p = now + Duration::from_micros(self.poll_interval_us.get());
             Some(deadline.map_or(p, |n| min(n, p)))
         } else {

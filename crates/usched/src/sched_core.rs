@@ -30,6 +30,8 @@ pub(crate) struct Core {
     /// Tasks woken from anywhere, waiting to join the run queue.
     pub(crate) wakes: WakeStack,
     pub(crate) ready: RunQueue,
+    /// Tasks waiting on a poller or an interrupt line (`sampled.rs`), linked like the run queue.
+    pub(crate) sampled: crate::sampled::SampledList,
     pub(crate) headers: Cell<&'static [Header]>,
     /// Written by `run` before any poll; read only by wait futures on the scheduler's own context.
     pub(crate) clock: Cell<Option<&'static dyn Clock>>,
@@ -37,6 +39,12 @@ pub(crate) struct Core {
     pub(crate) mode: SharedU8,
     /// During a sample poll: the best event offered (class << 32 | value), 0 for none.
     pub(crate) offer: SharedU64,
+    /// During a sample poll: set by a sampled wait that was reached (1), so a poll that reached
+    /// none is known to have got past the wait it was sampled for.
+    pub(crate) reached: SharedU8,
+    /// During a sample poll of a `JOINING` task: what it joins (`NIL` otherwise), so that its
+    /// target ending in that very poll (a callback stopped it) is not missed.
+    pub(crate) sampled_join: Cell<u16>,
     /// During a run poll with the `T` flag: the earliest deadline asked for.
     pub(crate) req_deadline: SharedU64,
     /// During a run poll: the header of the task that waits for another task to end (it may be
@@ -65,10 +73,13 @@ impl Core {
         Core {
             wakes: WakeStack::new(),
             ready: RunQueue::new(),
+            sampled: crate::sampled::SampledList::new(),
             headers: Cell::new(&[]),
             clock: Cell::new(None),
             mode: SharedU8::new(MODE_RUN),
             offer: SharedU64::new(0),
+            reached: SharedU8::new(0),
+            sampled_join: Cell::new(NIL),
             req_deadline: SharedU64::new(u64::MAX),
             joining: SharedPtr::null(),
             joiners: Cell::new(0),
@@ -134,28 +145,43 @@ impl Core {
 }
 
 // Which scheduler runs on this thread, so that a timed wait polled with a combinator's waker can
-// still find its scheduler. One per thread on a host; on a chip, one per program (a chip running a
-// scheduler on each core should not poll usched waits inside foreign combinators).
+// still find its scheduler. Only with `std`, where "this thread" can be known: without it a
+// process-wide record could name another thread's scheduler, so such a wait panics by name instead.
 #[cfg(feature = "std")]
 std::thread_local! {
     static RUNNING: Cell<*const Core> = const { Cell::new(ptr::null()) };
 }
 
-#[cfg(not(feature = "std"))]
-static RUNNING: AtomicPtr<Core> = AtomicPtr::new(ptr::null_mut());
-
-/// The core of the scheduler running on this thread (null if none).
+/// The core of the scheduler running on this thread (null if none, or without `std`).
 pub(crate) fn running() -> *const Core {
     #[cfg(feature = "std")]
     return RUNNING.with(Cell::get);
     #[cfg(not(feature = "std"))]
-    return RUNNING.load(portable_atomic::Ordering::Relaxed).cast_const();
+    return ptr::null();
 }
 
-/// Records `core` as running on this thread; returns what was recorded before (a nested run).
-pub(crate) fn set_running(core: *const Core) -> *const Core {
+/// Records `core` as running on this thread until dropped, then restores what was recorded before
+/// (a nested run), also when a panic unwinds out of `run`. It also forgets the lent `Context`.
+pub(crate) struct Running<'a> {
+    core: &'a Core,
     #[cfg(feature = "std")]
-    return RUNNING.with(|r| r.replace(core));
-    #[cfg(not(feature = "std"))]
-    return RUNNING.swap(core.cast_mut(), portable_atomic::Ordering::Relaxed).cast_const();
+    outer: *const Core,
+}
+
+impl<'a> Running<'a> {
+    pub(crate) fn enter(core: &'a Core) -> Self {
+        Running {
+            core,
+            #[cfg(feature = "std")]
+            outer: RUNNING.with(|r| r.replace(core)),
+        }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.core.cx.store(ptr::null_mut(), portable_atomic::Ordering::Relaxed);
+        #[cfg(feature = "std")]
+        RUNNING.with(|r| r.set(self.outer));
+    }
 }

@@ -119,6 +119,11 @@ impl Drop for SignalWait<'_> {
         if let (Some(me), Some(t)) = (self.registered, self.sig.waiter.get()) {
             if core::ptr::eq(me.ptr(), t.ptr()) {
                 self.sig.waiter.set(None);
+                if self.sig.displaced.replace(false) {
+                    // The waiters it displaced must not wait for a signal nobody will pass on:
+                    // they look again, and one of them registers.
+                    crate::state::wake_joiners(me.core(), crate::sched_core::JOIN_SIGNAL);
+                }
             }
         }
     }
@@ -139,9 +144,6 @@ impl Future for SignalWait<'_> {
             cx.waker().wake_by_ref();
             return Poll::Pending;
         };
-        if t.sampling() && self.registered.is_none() {
-            t.arrived();
-        }
         if sig.set.get() {
             if t.sampling() {
                 // A sample poll never takes the signal: the task runs in its round-robin turn.

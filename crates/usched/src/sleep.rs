@@ -122,7 +122,6 @@ impl Future for Sleep {
             return this.poll_foreign(cx);
         };
         if this.phase.get() != Phase::Armed {
-            t.arrived();
             this.arm(t.now_us());
             t.request_deadline(this.foreign.deadline());
             return Poll::Pending;

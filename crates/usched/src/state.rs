@@ -47,7 +47,7 @@
 //! | `sampled_back` | `RUNNING` (sample mode) → the state it had; paused meanwhile: leaves its structures | run loop (every pass) | heap, sampled |
 //! | `sampled_ran`  | `RUNNING` (sample mode, got past its wait) → as `polled_slow` | run loop | all |
 //! | `woken`        | a wake taken off the wake stack: leaves the sampled list, then `wake` | run loop | sampled, run queue |
-//! | [`wake`]       | `WAITING`/`JOINING` → `QUEUED`; paused → `READY_PAUSED`; `RUNNING` → `+YIELD` | wakers (drained by the run loop), `Signal`, `finish` (joiners) | run queue (sampled via the wake stack) |
+//! | [`wake`]       | `WAITING`/`JOINING` → `QUEUED`; paused → `READY_PAUSED`; `RUNNING` → `+YIELD` | wakers (drained by the run loop), `Signal`, `finish` (joiners) | run queue, sampled list |
 //! | `pause_slot`   | any live → `+PAUSED`                                 | `Sched::pause`            | heap, sampled |
 //! | `resume_slot`  | `-PAUSED`; `READY_PAUSED` → `QUEUED`                 | `Sched::resume`           | run queue, heap, sampled |
 //! | `displaced`    | `WAITING` → `JOINING`                                | `Signal` (a second waiter) | — |
@@ -176,7 +176,6 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
     // Oldest first, as ties go everywhere else (O(slots) per joiner woken; joins are rare).
     // A woken task may keep its kind (a sampled one is handed to the wake stack), hence `after`.
     let mut after = None;
-    let mut woken = 0;
     while let Some(h) = core
         .headers
         .get()
@@ -185,10 +184,21 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
         .min_by_key(|h| h.serial())
     {
         after = Some(h.serial());
-        woken += 1;
         wake(core, h);
     }
-    core.joiners.set(core.joiners.get().saturating_sub(woken));
+    // A joiner being sampled right now (its poller callback ended the task it joins) is not
+    // `JOINING` at this moment: it gets its real poll instead.
+    let sj = core.sampled_join.get();
+    if sj != crate::run_queue::NIL
+        && (sj == target || (sj == crate::sched_core::JOIN_ANY && target != crate::sched_core::JOIN_SIGNAL))
+    {
+        if let Some(h) = core.headers.get().get(usize::from(core.current.get())) {
+            h.set_state(h.state().with(State::YIELD));
+        }
+    }
+    // Recounted, not decremented: a woken task may still be `JOINING` (see above).
+    let left = core.headers.get().iter().filter(|h| h.state().kind() == State::JOINING).count();
+    core.joiners.set(left);
 }
 
 /// A task displaced as a [`Signal`](crate::Signal)'s waiter moves to `JOINING` with the target
@@ -213,9 +223,12 @@ fn wake_other(core: &Core, hdr: &Header, s: State) {
         if s.paused() {
             hdr.set_state(s.to(State::READY_PAUSED));
         } else if s.has(State::SAMPLED) {
-            // On the sampled list, which only the scheduler's pass can edit (a poller callback may
-            // be walking it now): hand the wake over as a waker from elsewhere would.
-            core.wake_from_anywhere(hdr);
+            // It leaves the sampled list first. (A pass walking that list notices the edit and
+            // stops after the task it is sampling.)
+            let idx = usize::from(hdr.idx.get());
+            core.sampled.remove(core.ready.links(), idx, s.poller());
+            hdr.set_state(s.without(State::SAMPLED).to(State::QUEUED));
+            core.ready.push(hdr.idx.get());
         } else {
             // Its deadline (if any) stays in the heap: a queued task may run early by it.
             hdr.set_state(s.to(State::QUEUED));
@@ -239,7 +252,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.timers.remove(&self.headers, idx);
         }
         if s.in_sampled() {
-            self.sampled.remove(&self.links, idx, s.poller());
+            self.core.sampled.remove(&self.links, idx, s.poller());
         }
     }
 
@@ -249,7 +262,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.timers.insert(&self.headers, idx);
         }
         if s.in_sampled() {
-            self.sampled.add(&self.links, idx, s.poller());
+            self.core.sampled.add(&self.links, idx, s.poller());
         }
     }
 
@@ -349,16 +362,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.polled_slow(idx, done, now);
     }
 
-    /// A wake taken off the wake stack by the run loop: a sampled task leaves the sampled list
-    /// first, since it is about to join the run queue.
+    /// A wake taken off the wake stack by the run loop.
     pub(crate) fn woken(&self, idx: usize) {
-        let Some(h) = self.headers.get(idx) else { return };
-        let s = h.state();
-        if s.in_sampled() {
-            self.sampled.remove(&self.links, idx, s.poller());
-            h.set_state(s.without(State::SAMPLED));
+        if let Some(h) = self.headers.get(idx) {
+            wake(&self.core, h);
         }
-        wake(&self.core, h);
     }
 
     /// `+PAUSED`: the task leaves the heap and the sampled list; its waits are kept in its flags.
@@ -373,7 +381,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.timers.remove(&self.headers, idx);
         }
         if s.in_sampled() {
-            self.sampled.remove(&self.links, idx, s.poller());
+            self.core.sampled.remove(&self.links, idx, s.poller());
         }
         h.set_state(s.with(State::PAUSED));
     }
@@ -454,8 +462,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         assert_eq!(live, self.live.get(), "live count");
         assert_eq!(paused, self.paused.get(), "paused count");
         assert_eq!(heap, self.timers.len(), "heap length");
-        assert_eq!(sampled, self.sampled.len(), "sampled length");
-        assert_eq!(pollers, self.sampled.pollers(), "poller count");
+        assert_eq!(sampled, self.core.sampled.len(), "sampled length");
+        assert_eq!(pollers, self.core.sampled.pollers(), "poller count");
         assert_eq!(N - live, self.free.len(), "free count");
     }
 }

@@ -84,16 +84,6 @@ impl TaskRef {
         c.join_to.set(d.join_to);
     }
 
-    /// Called by a wait on its first poll. During a sample poll that means the task got past the
-    /// wait being sampled (another future it awaited finished) and reached a new one: it asks for
-    /// a real poll soon (`YIELD`), where the new wait declares itself properly.
-    #[inline]
-    pub(crate) fn arrived(&self) {
-        if self.sampling() {
-            self.mark(State::YIELD);
-        }
-    }
-
     /// Sets a wait bit in the task's state.
     #[inline]
     pub(crate) fn mark(&self, flag: u8) {
@@ -118,6 +108,13 @@ impl TaskRef {
     #[inline]
     pub(crate) fn sampling(&self) -> bool {
         self.core().mode.get() != MODE_RUN
+    }
+
+    /// Says, during a sample poll, that the poll reached a wait that is sampled (it has not got
+    /// past it).
+    #[inline]
+    pub(crate) fn reached(&self) {
+        self.core().reached.set(1);
     }
 
     /// Offers an event during a sample poll.
