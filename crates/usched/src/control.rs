@@ -108,7 +108,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.run(&CLOCK), RunEnd::Stopped);
     /// ```
     pub fn stop_all(&self) {
-        self.stop.set(true);
+        self.core.tally.set_stop(true);
     }
 
     /// A future that resolves when the task finishes or is stopped (at once if it already has).

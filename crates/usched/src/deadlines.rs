@@ -10,6 +10,7 @@ use core::cell::Cell;
 
 use crate::header::Header;
 use crate::run_queue::NIL;
+use crate::sched_core::Tally;
 
 pub(crate) struct DeadlineHeap<const N: usize> {
     heap: [Cell<u16>; N],
@@ -56,13 +57,14 @@ impl<const N: usize> DeadlineHeap<N> {
     }
 
     /// Adds slot `idx`, keyed by its header's deadline. It must not be in the heap already.
-    pub(crate) fn insert(&self, headers: &[Header], idx: usize) {
+    pub(crate) fn insert(&self, headers: &[Header], idx: usize, tally: &Tally) {
         debug_assert!(!self.contains(idx), "slot {idx} is in the deadline heap already");
         let pos = self.len.get();
         if pos >= N || idx >= N {
             return; // cannot happen: every slot is in the heap at most once
         }
         self.len.set(pos + 1);
+        tally.add();
         let pos = self.sift_up(headers, pos, idx as u16);
         self.set(pos, idx as u16);
     }
@@ -82,7 +84,7 @@ impl<const N: usize> DeadlineHeap<N> {
     }
 
     /// Removes slot `idx` if it is in the heap.
-    pub(crate) fn remove(&self, headers: &[Header], idx: usize) {
+    pub(crate) fn remove(&self, headers: &[Header], idx: usize, tally: &Tally) {
         let Some(p) = self.pos.get(idx) else { return };
         let pos = usize::from(p.replace(NIL));
         let len = self.len.get();
@@ -91,6 +93,7 @@ impl<const N: usize> DeadlineHeap<N> {
         }
         let last = self.heap[len - 1].get();
         self.len.set(len - 1);
+        tally.sub();
         if pos == len - 1 {
             return;
         }

@@ -348,6 +348,7 @@ impl ForeignTimer {
                 },
             }
             core.foreign_len.set(core.foreign_len.get() + 1);
+            core.tally.add();
         }
     }
 
@@ -360,6 +361,7 @@ impl ForeignTimer {
         // SAFETY: a linked node's core is a `'static` scheduler's (invariant 1).
         let core = unsafe { &*core };
         core.foreign_len.set(core.foreign_len.get() - 1);
+        core.tally.sub();
         let me: *const ForeignTimer = self;
         if ptr::eq(core.foreign.get(), me) {
             core.foreign.set(self.next.get());

@@ -11,6 +11,7 @@
 use core::cell::Cell;
 
 use crate::run_queue::NIL;
+use crate::sched_core::Tally;
 
 pub(crate) struct SampledList {
     head: Cell<u16>,
@@ -43,11 +44,12 @@ impl SampledList {
         self.head.get()
     }
 
-    pub(crate) fn add(&self, links: &[Cell<u16>], idx: usize, poller: bool) {
+    pub(crate) fn add(&self, links: &[Cell<u16>], idx: usize, poller: bool, tally: &Tally) {
         let Some(link) = links.get(idx) else { return };
         link.set(self.head.get());
         self.head.set(idx as u16);
         self.len.set(self.len.get() + 1);
+        tally.add();
         self.epoch.set(self.epoch.get().wrapping_add(1));
         if poller {
             self.pollers.set(self.pollers.get() + 1);
@@ -55,7 +57,7 @@ impl SampledList {
     }
 
     /// Takes a task off the list (O(sampled tasks)). `poller` must be what `add` was told.
-    pub(crate) fn remove(&self, links: &[Cell<u16>], idx: usize, poller: bool) {
+    pub(crate) fn remove(&self, links: &[Cell<u16>], idx: usize, poller: bool, tally: &Tally) {
         let mut prev = NIL;
         let mut at = self.head.get();
         while let Some(link) = links.get(usize::from(at)) {
@@ -66,6 +68,7 @@ impl SampledList {
                     None => self.head.set(after),
                 }
                 self.len.set(self.len.get() - 1);
+                tally.sub();
                 self.epoch.set(self.epoch.get().wrapping_add(1));
                 if poller {
                     self.pollers.set(self.pollers.get() - 1);

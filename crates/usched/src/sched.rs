@@ -112,8 +112,6 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     pub(crate) join_targets: [Cell<u16>; N],
     pub(crate) timers: DeadlineHeap<N>,
     pub(crate) free: FreeSlots,
-    /// `stop_all` was called: the run ends after the current poll.
-    pub(crate) stop: Cell<bool>,
     pub(crate) live: Cell<usize>,
     pub(crate) paused: Cell<usize>,
     pub(crate) inited: Cell<bool>,
@@ -151,7 +149,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             join_targets: [const { Cell::new(NIL) }; N],
             timers: DeadlineHeap::new(),
             free: FreeSlots::new(),
-            stop: Cell::new(false),
             live: Cell::new(0),
             paused: Cell::new(0),
             inited: Cell::new(false),
@@ -301,7 +298,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return RunEnd::AlreadyRunning;
         }
         self.running.set(true);
-        self.stop.set(false);
+        self.core.tally.set_stop(false);
         self.core.enter(clock);
         let running = crate::sched_core::Running::enter(&self.core);
         let end = loop {
@@ -340,20 +337,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         end
     }
 
-    /// True when a pass need look no further than the run queue. Everything the run loop must
-    /// notice is derived here, from the structures themselves.
+    /// True when a pass need look no further than the run queue: no wake or nudge is pending, and
+    /// the tally the structures keep (`sched_core::Tally`) says nothing is registered above
+    /// round-robin and no stop was asked.
     #[inline(always)]
     fn round_robin_only(&self) -> bool {
-        !self.core.wakes.pending()
-            && (self.timers.len() | self.core.sampled.len() | self.core.foreign_len.get()) == 0
-            && !self.stop.get()
+        !self.core.wakes.pending() && self.core.tally.is_zero()
     }
 
     /// A pass that must look past the round-robin queue.
     #[cold]
     #[inline(never)]
     fn pass_slow<C: Clock>(&'static self, clock: &'static C) -> Pass {
-        if self.stop.get() {
+        if self.core.tally.stopping() {
             return Pass::End(RunEnd::Stopped);
         }
         if self.core.wakes.pending() {
@@ -501,7 +497,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 // that did not see every event).
                 return Urgent::Ran;
             }
-            if self.stop.get() {
+            if self.core.tally.stopping() {
                 return Urgent::Ran; // a callback stopped the scheduler: nothing more runs
             }
         }
@@ -555,7 +551,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     fn idle<C: Clock>(&'static self, clock: &C) -> Option<RunEnd> {
         if let Some(hook) = self.idle_hook.get() {
             hook();
-            if !self.core.ready.is_empty() || self.stop.get() {
+            if !self.core.ready.is_empty() || self.core.tally.stopping() {
                 return None;
             }
         }

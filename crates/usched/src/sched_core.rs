@@ -25,8 +25,53 @@ pub(crate) const JOIN_ANY: u16 = u16::MAX;
 /// waiter, so a signal with displaced waiters wakes it.
 pub(crate) const JOIN_SIGNAL: u16 = u16::MAX - 1;
 
+/// What makes a pass look past the run queue, wakes aside (they have their own word): deadlines
+/// in the heap, tasks on the sampled list, timers inside combinators, and a stop request.
+///
+/// The structures keep it themselves: each insertion adds one, each removal takes one away, and
+/// `stop_all` sets the top bit. So the run loop's hot path reads one word to know it may take the
+/// next task off the run queue, and nothing outside those structures edits the count.
+pub(crate) struct Tally(Cell<usize>);
+
+impl Tally {
+    const STOP: usize = 1 << (usize::BITS - 1);
+
+    pub(crate) const fn new() -> Self {
+        Tally(Cell::new(0))
+    }
+
+    #[inline]
+    pub(crate) fn add(&self) {
+        self.0.set(self.0.get() + 1);
+    }
+
+    #[inline]
+    pub(crate) fn sub(&self) {
+        debug_assert!(self.0.get() & !Self::STOP != 0, "tally below zero");
+        self.0.set(self.0.get() - 1);
+    }
+
+    pub(crate) fn set_stop(&self, stop: bool) {
+        let n = self.0.get() & !Self::STOP;
+        self.0.set(if stop { n | Self::STOP } else { n });
+    }
+
+    #[inline]
+    pub(crate) fn stopping(&self) -> bool {
+        self.0.get() & Self::STOP != 0
+    }
+
+    /// Nothing registered and no stop asked: round-robin only.
+    #[inline(always)]
+    pub(crate) fn is_zero(&self) -> bool {
+        self.0.get() == 0
+    }
+}
+
 #[repr(C)]
 pub(crate) struct Core {
+    /// See [`Tally`]: first, so the hot path finds it next to the wake word.
+    pub(crate) tally: Tally,
     /// Tasks woken from anywhere, waiting to join the run queue.
     pub(crate) wakes: WakeStack,
     pub(crate) ready: RunQueue,
@@ -71,6 +116,7 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) const fn new() -> Core {
         Core {
+            tally: Tally::new(),
             wakes: WakeStack::new(),
             ready: RunQueue::new(),
             sampled: crate::sampled::SampledList::new(),

@@ -226,7 +226,7 @@ fn wake_other(core: &Core, hdr: &Header, s: State) {
             // It leaves the sampled list first. (A pass walking that list notices the edit and
             // stops after the task it is sampling.)
             let idx = usize::from(hdr.idx.get());
-            core.sampled.remove(core.ready.links(), idx, s.poller());
+            core.sampled.remove(core.ready.links(), idx, s.poller(), &core.tally);
             hdr.set_state(s.without(State::SAMPLED).to(State::QUEUED));
             core.ready.push(hdr.idx.get());
         } else {
@@ -249,20 +249,20 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.core.ready.remove(idx as u16);
         }
         if s.in_heap() {
-            self.timers.remove(&self.headers, idx);
+            self.timers.remove(&self.headers, idx, &self.core.tally);
         }
         if s.in_sampled() {
-            self.core.sampled.remove(&self.links, idx, s.poller());
+            self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
         }
     }
 
     /// Puts a task on the heap and the sampled list if its state says so (invariants 2–3).
     fn enter_structures(&self, idx: usize, s: State) {
         if s.in_heap() {
-            self.timers.insert(&self.headers, idx);
+            self.timers.insert(&self.headers, idx, &self.core.tally);
         }
         if s.in_sampled() {
-            self.core.sampled.add(&self.links, idx, s.poller());
+            self.core.sampled.add(&self.links, idx, s.poller(), &self.core.tally);
         }
     }
 
@@ -287,7 +287,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return false;
         }
         if s.in_heap() {
-            self.timers.remove(&self.headers, idx);
+            self.timers.remove(&self.headers, idx, &self.core.tally);
         }
         h.set_state(State::RUNNING);
         true
@@ -378,10 +378,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         self.paused.set(self.paused.get() + 1);
         if s.in_heap() {
-            self.timers.remove(&self.headers, idx);
+            self.timers.remove(&self.headers, idx, &self.core.tally);
         }
         if s.in_sampled() {
-            self.core.sampled.remove(&self.links, idx, s.poller());
+            self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
         }
         h.set_state(s.with(State::PAUSED));
     }
@@ -465,5 +465,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         assert_eq!(sampled, self.core.sampled.len(), "sampled length");
         assert_eq!(pollers, self.core.sampled.pollers(), "poller count");
         assert_eq!(N - live, self.free.len(), "free count");
+        let registered = self.timers.len() + self.core.sampled.len() + self.core.foreign_len.get();
+        assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
     }
 }
