@@ -502,7 +502,10 @@ fn qemu(e: &Env, md: &mut String) {
         );
         return;
     }
-    let elf_dir = target_dir(&e.root).join("thumbv7em-none-eabihf/release");
+    // The Cortex-M crate is a workspace of its own: its target directory is its own too.
+    let elf_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| dir.join("target"), PathBuf::from)
+        .join("thumbv7em-none-eabihf/release");
     let mut res: HashMap<&str, HashMap<String, (f64, f64)>> = HashMap::new();
     for b in ["usched", "embassy"] {
         let out = Command::new(&cargo)
