@@ -83,7 +83,10 @@
 //! - `state.rs`: the task state machine: every state, every transition, the invariants.
 //! - `sched.rs`: the run loop; `control.rs`: status, pause, resume, stop, join.
 //! - `run_queue.rs`, `deadlines.rs`, `sampled.rs`, `free_slots.rs`: one structure each.
+//! - `header.rs`: what a slot records; `sched_core.rs`: the size-independent part that wakers and
+//!   wait futures reach, with the tally of what the run loop must notice.
 //! - `wakes.rs`: wakes from other threads and interrupt handlers, and why none is lost.
+//! - `raw.rs`: every line of `unsafe`.
 //! - one file per way of waiting: `yield_now.rs`, `sleep.rs`, `poller.rs`, `irq.rs`,
 //!   `timeout.rs`, `signal.rs`, `join.rs`.
 #![no_std]
