@@ -142,7 +142,7 @@ impl IrqLine {
     /// ```
     #[inline]
     pub fn wait(&self) -> IrqWait<'_> {
-        IrqWait { line: self, timeout: None, deadline: 0, registered: false, slot: None }
+        IrqWait { line: self, timeout: None, deadline: 0, registered: false, slot: None, task: None }
     }
 
     /// Waits for at least one signal, or until `timeout` passes.
@@ -154,7 +154,14 @@ impl IrqLine {
     /// ```
     #[inline]
     pub fn wait_timeout(&self, timeout: Duration) -> IrqWait<'_> {
-        IrqWait { line: self, timeout: Some(micros(timeout)), deadline: 0, registered: false, slot: None }
+        IrqWait {
+            line: self,
+            timeout: Some(micros(timeout)),
+            deadline: 0,
+            registered: false,
+            slot: None,
+            task: None,
+        }
     }
 
     /// Counts one more wait of `w`'s scheduler (or foreign task) and keeps a waker for it.
@@ -225,6 +232,8 @@ pub struct IrqWait<'a> {
     registered: bool,
     /// This wait's entry among the line's waiters (`None`: not enlisted, or no entry was free).
     slot: Option<u8>,
+    /// Its task, once polled by usched (see `Drop`).
+    task: Option<crate::raw::TaskRef>,
 }
 
 /// A scheduler (or foreign task) with waits on a line, and how many.
@@ -237,6 +246,9 @@ impl Drop for IrqWait<'_> {
     fn drop(&mut self) {
         if let Some(at) = self.slot {
             self.line.delist(at);
+        }
+        if let Some(t) = self.task {
+            t.left_sampled_wait();
         }
     }
 }
@@ -266,6 +278,7 @@ impl Future for IrqWait<'_> {
             }
             return Poll::Pending;
         };
+        this.task = Some(t);
         let first = !this.registered;
         if first {
             this.registered = true;

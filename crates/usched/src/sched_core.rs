@@ -19,7 +19,8 @@ use crate::wakes::WakeStack;
 /// Modes of a poll, read by wait futures.
 pub(crate) const MODE_RUN: u8 = 0;
 pub(crate) const MODE_SAMPLE: u8 = 1;
-/// A join target meaning "any task": the task joins several at once, so any end wakes it.
+/// A join target meaning "any news": the task joins several tasks at once, or joins one and was
+/// displaced as a signal's waiter too, so any task's end and any such signal wake it.
 pub(crate) const JOIN_ANY: u16 = u16::MAX;
 /// A join target meaning "a signal": the task was displaced as a [`Signal`](crate::Signal)'s
 /// waiter, so a signal with displaced waiters wakes it.

@@ -71,8 +71,10 @@ enum Phase {
 /// The future returned by [`sleep`] and [`sleep_until`]. Resolves to the lateness.
 ///
 /// It needs a usched scheduler to run in. Inside a combinator that lends its children wakers of
-/// its own (`FuturesUnordered`, `join_all`, `select_all`, ...) it works too: it then wakes through
-/// the waker it was given, and its task runs as any woken task does, in its round-robin turn.
+/// its own (`FuturesUnordered`, `join_all`, `select_all`, ...) it works too (with the `std`
+/// feature): it then wakes through the waker it was given, and its task runs as any woken task
+/// does, in its round-robin turn. Such sleeps that fall due together wake their combinators most
+/// overdue first, then in the order they were first polled (not in their tasks' spawn order).
 /// Polled where no usched scheduler runs (another executor's thread), it panics, naming itself,
 /// rather than never completing.
 ///

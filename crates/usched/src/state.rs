@@ -170,8 +170,7 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
     let waits_for = |h: &Header| {
         let t =
             targets.get(usize::from(h.idx.get())).map_or(crate::sched_core::JOIN_ANY, core::cell::Cell::get);
-        h.state().kind() == crate::state::State::JOINING
-            && (t == target || (t == crate::sched_core::JOIN_ANY && target != crate::sched_core::JOIN_SIGNAL))
+        h.state().kind() == crate::state::State::JOINING && (t == target || t == crate::sched_core::JOIN_ANY)
     };
     // Oldest first, as ties go everywhere else (O(slots) per joiner woken; joins are rare).
     // A woken task may keep its kind (a sampled one is handed to the wake stack), hence `after`.
@@ -189,16 +188,15 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
     // A joiner being sampled right now (its poller callback ended the task it joins) is not
     // `JOINING` at this moment: it gets its real poll instead.
     let sj = core.sampled_join.get();
-    if sj != crate::run_queue::NIL
-        && (sj == target || (sj == crate::sched_core::JOIN_ANY && target != crate::sched_core::JOIN_SIGNAL))
-    {
+    if sj != crate::run_queue::NIL && (sj == target || sj == crate::sched_core::JOIN_ANY) {
         if let Some(h) = core.headers.get().get(usize::from(core.current.get())) {
             h.set_state(h.state().with(State::YIELD));
         }
     }
-    // Recounted, not decremented: a woken task may still be `JOINING` (see above).
+    // Recounted, not decremented: a woken task may still be `JOINING` (see above), and a joiner
+    // being sampled counts too (it is `RUNNING` now, `JOINING` again after its sample poll).
     let left = core.headers.get().iter().filter(|h| h.state().kind() == State::JOINING).count();
-    core.joiners.set(left);
+    core.joiners.set(left + usize::from(sj != crate::run_queue::NIL));
 }
 
 /// A task displaced as a [`Signal`](crate::Signal)'s waiter moves to `JOINING` with the target
@@ -206,10 +204,18 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
 /// waiting (it runs anyway).
 pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
     let s = hdr.state();
-    if s.kind() != State::WAITING {
-        return s.kind() == State::JOINING;
+    let target = core.join_targets.get().get(usize::from(hdr.idx.get()));
+    if s.kind() == State::JOINING {
+        // It joins a task too: now either news wakes it.
+        if let Some(t) = target {
+            t.set(crate::sched_core::JOIN_ANY);
+        }
+        return true;
     }
-    if let Some(t) = core.join_targets.get().get(usize::from(hdr.idx.get())) {
+    if s.kind() != State::WAITING {
+        return false;
+    }
+    if let Some(t) = target {
         t.set(crate::sched_core::JOIN_SIGNAL);
     }
     hdr.set_state(s.to(State::JOINING));

@@ -117,6 +117,17 @@ impl TaskRef {
         self.core().reached.set(1);
     }
 
+    /// An interrupt wait is dropped. During a sample poll that means its task got past it (another
+    /// future it awaited finished): it asks for a real poll (`YIELD`), even if the wait had already
+    /// said it was reached. Elsewhere it does nothing. (A poller needs no such care: while a
+    /// poller waits every pass samples again, and the next sample poll finds it gone.)
+    #[inline]
+    pub(crate) fn left_sampled_wait(&self) {
+        if self.sampling() {
+            self.mark(State::YIELD);
+        }
+    }
+
     /// Offers an event during a sample poll.
     #[inline]
     pub(crate) fn offer(&self, key: u64) {

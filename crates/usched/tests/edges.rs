@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use futures::future::select;
 use futures::stream::{FuturesUnordered, StreamExt};
-use usched::{sleep, timeout, yield_now, Poller, RunEnd, Sched, Signal, Sleep};
+use usched::{sleep, sleep_until, timeout, yield_now, Instant, Poller, RunEnd, Sched, Signal, Sleep};
 
 /// Runs `s` on `c`, turning a panic (a hang caught by `NoHang`) into a result.
 fn run_caught<const N: usize, const S: usize>(
@@ -349,5 +349,149 @@ fn foreign_sleeps_due_together_resume_in_spawn_order() {
     assert_eq!(
         (log.take(), end),
         (vec!["5000 older".to_string(), "5000 younger".into()], Ok(RunEnd::Finished))
+    );
+}
+
+// ----- 9. found by a third review ------------------------------------------------------------------
+
+#[test]
+fn joiner_recount_during_its_own_sample_poll_loses_the_join() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let t = s
+        .spawn(async {
+            sleep(ms(10)).await;
+        })
+        .unwrap();
+    let x = s.spawn(core::future::pending()).unwrap();
+    s.spawn(async move {
+        let mut p = Poller::new(move || {
+            if c.now().as_micros() >= 1_000 {
+                let _ = s.stop(x); // ends an unrelated task while J is being sampled
+            }
+            (c.now().as_micros() >= 50_000).then_some(1)
+        });
+        let _ = select(pin!(s.join(t)), pin!(p.wait())).await;
+        log.at(c, "joined");
+    })
+    .unwrap();
+    s.set_poll_interval(ms(1));
+    let end = run_caught(s, c);
+    assert_eq!((log.take(), end), (vec!["10000 joined".to_string()], Ok(RunEnd::Finished)));
+}
+
+/// C1 ties: two tasks await `sleep_until(5 ms)` inside a `FuturesUnordered`; both are due in the
+/// same pass. The younger task arms its timer first (the older yields once before it starts).
+/// Sleeps inside such combinators that fall due together wake in the order they were first polled
+/// (the documented rule for them, `Sleep`'s docs), so the younger resumes first; plain sleeps (the
+/// heap) break the same tie by spawn order (C1).
+#[test]
+fn foreign_sleeps_due_together_wake_in_the_order_first_polled() {
+    let c = clock();
+    let s = sched::<2, 1024>();
+    let log = Log::new();
+    for (name, first_yield) in [("older", true), ("younger", false)] {
+        s.spawn(async move {
+            if first_yield {
+                yield_now().await;
+            }
+            let mut fu = FuturesUnordered::new();
+            fu.push(sleep_until(Instant::from_millis(5)));
+            fu.next().await;
+            log.at(c, name);
+        })
+        .unwrap();
+    }
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (vec!["5000 younger".to_string(), "5000 older".into()], Ok(RunEnd::Finished))
+    );
+}
+
+/// B2 / lost wake: the `reached` test of `sample_poll` is fooled when the sampled wait is polled
+/// *before* the branch that completes. J awaits `select(line.wait(), flag)`: in the sample poll
+/// after `go` is set, the interrupt wait calls `reached()`, then the flag completes the select and
+/// J goes on to a sleep it armed earlier (Pending, no flag). `reached == 1`, so `sampled_back`
+/// restores J's old `WAITING | I` registration for an interrupt wait that no longer exists, and
+/// the sleep's deadline is never registered. No poller is registered, so the scheduler idles with
+/// no deadline: it would park for ever (NoHang panics) instead of waking J at 10 ms.
+#[test]
+fn sampled_irq_wait_polled_before_the_branch_that_completes() {
+    use core::future::{poll_fn, Future};
+    use core::task::Poll;
+    static LINE: usched::IrqLine = usched::IrqLine::new();
+    let c = clock();
+    let s = sched::<2, 1024>();
+    let log = Log::new();
+    let go = cell(false);
+    s.spawn(async move {
+        let mut sl = pin!(sleep(ms(10)));
+        poll_fn(|cx| {
+            let _ = sl.as_mut().poll(cx); // armed, not awaited
+            Poll::Ready(())
+        })
+        .await;
+        yield_now().await;
+        let _ = select(pin!(LINE.wait()), pin!(flag_set(go))).await;
+        log.at(c, "past select");
+        let late = sl.await;
+        log.at(c, format!("slept, late {late:?}"));
+    })
+    .unwrap();
+    s.spawn(async move {
+        yield_now().await;
+        yield_now().await;
+        go.set(true);
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (vec!["0 past select".to_string(), "10000 slept, late 0ns".into()], Ok(RunEnd::Finished))
+    );
+}
+
+/// Lost wake (Signal, pre-existing in `state::displaced`): J awaits `select(join(t), sig.wait())`,
+/// so it is JOINING (target t) and the signal's waiter. K then waits on the same signal and
+/// displaces J: `displaced` sees J already JOINING and returns true without changing its join
+/// target to "a signal". The next `signal` wakes K and the JOIN_SIGNAL joiners, not J. K takes
+/// that signal; a second signal only sets the flag (no waiter registered) and J, whose wait is
+/// still pending on that very signal, never runs: the signal stays set with its waiter asleep.
+#[test]
+fn displaced_waiter_that_also_joins_is_never_woken_by_the_signal() {
+    let c = clock();
+    let s = sched::<4, 1024>();
+    let log = Log::new();
+    let sig: &'static usched::Signal = Box::leak(Box::new(usched::Signal::new()));
+    let t = s.spawn(core::future::pending()).unwrap();
+    s.spawn(async move {
+        let _ = select(pin!(s.join(t)), pin!(sig.wait())).await;
+        log.at(c, "J woke");
+    })
+    .unwrap();
+    s.spawn(async move {
+        sig.wait().await;
+        log.at(c, "K woke");
+    })
+    .unwrap();
+    s.spawn(async move {
+        yield_now().await; // J and K wait
+        sig.signal();
+        sleep(ms(1)).await;
+        sig.signal();
+        sleep(ms(1)).await;
+        log.at(c, format!("signal still set: {}", sig.is_set()));
+        let _ = s.stop(t);
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            vec!["0 K woke".to_string(), "1000 J woke".into(), "2000 signal still set: false".into()],
+            Ok(RunEnd::Finished)
+        )
     );
 }
