@@ -112,7 +112,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// A future that resolves when the task finishes or is stopped (at once if it already has).
-    /// A task that joins itself waits for ever.
+    /// A task that joins itself waits for ever. Await it in a task of this same scheduler: a task
+    /// of another scheduler is not told when the target ends.
     ///
     /// ```
     /// use usched::{yield_now, Sched};
