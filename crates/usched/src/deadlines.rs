@@ -62,6 +62,7 @@ impl<const N: usize> DeadlineHeap<N> {
         debug_assert!(!self.contains(idx), "slot {idx} is in the deadline heap already");
         let pos = self.len.get();
         if pos >= N || idx >= N {
+            debug_assert!(false, "deadline heap overflow: slot {idx} at {pos}");
             return; // cannot happen: every slot is in the heap at most once
         }
         self.len.set(pos + 1);

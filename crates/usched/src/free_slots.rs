@@ -19,11 +19,13 @@ impl FreeSlots {
     }
 
     pub(crate) fn push(&self, links: &[Cell<u16>], idx: u16) {
-        if let Some(l) = links.get(usize::from(idx)) {
-            l.set(self.top.get());
-            self.top.set(idx);
-            self.len.set(self.len.get() + 1);
-        }
+        let Some(l) = links.get(usize::from(idx)) else {
+            debug_assert!(false, "freeing slot {idx}, which does not exist");
+            return;
+        };
+        l.set(self.top.get());
+        self.top.set(idx);
+        self.len.set(self.len.get() + 1);
     }
 
     pub(crate) fn pop(&self, links: &[Cell<u16>]) -> Option<u16> {
