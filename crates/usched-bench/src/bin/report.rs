@@ -219,26 +219,31 @@ fn round_robin(e: &Env, md: &mut String) {
 
 fn ping_pong(e: &Env, md: &mut String) {
     let k = if e.quick { 20_000 } else { 50_000 };
-    let rows: [(&str, &str, &str); 5] = [
-        ("usched", "base", "`usched::Signal`"),
-        ("usched", "stats", "`usched::Signal`"),
-        ("embassy", "base", "`embassy_sync::signal::Signal<NoopRawMutex, ()>`"),
-        ("tokio", "base", "`tokio::sync::Notify` (`notify_one` / `notified`)"),
-        ("futures", "base", "`Cell<bool>` + stored `Waker` (no futures primitive is this cheap)"),
+    // (executor, variant, workload, signal used)
+    let rows: [(&str, &str, &str, &str); 6] = [
+        ("usched", "base", "pingpong", "`usched::Signal`"),
+        ("usched", "stats", "pingpong", "`usched::Signal`"),
+        (
+            "usched",
+            "base",
+            "pingpong-waker",
+            "`embassy_sync::signal::Signal<NoopRawMutex, ()>`, through the standard `Waker`",
+        ),
+        ("embassy", "base", "pingpong", "`embassy_sync::signal::Signal<NoopRawMutex, ()>`"),
+        ("tokio", "base", "pingpong", "`tokio::sync::Notify` (`notify_one` / `notified`)"),
+        ("futures", "base", "pingpong", "`Cell<bool>` + stored `Waker` (no futures primitive is this cheap)"),
     ];
     let jobs: Vec<Box<dyn FnOnce() -> f64 + Send + '_>> = rows
         .iter()
-        .map(|&(imp, var, _)| Box::new(move || e.per_op(var, "pingpong", imp, 0, k, None)) as _)
+        .map(|&(imp, var, w, _)| Box::new(move || e.per_op(var, w, imp, 0, k, None)) as _)
         .collect();
     let instr = par(jobs);
-    let t: Vec<f64> = rows
-        .iter()
-        .map(|(imp, var, _)| e.median(var, &args("pingpong", imp, 0, 10 * k), "ns_per_op"))
-        .collect();
+    let t: Vec<f64> =
+        rows.iter().map(|(imp, var, w, _)| e.median(var, &args(w, imp, 0, 10 * k), "ns_per_op")).collect();
     let _ = writeln!(md, "### (b) Ping-pong: two tasks signalling each other; cost per round trip\n");
     let _ = writeln!(md, "| executor | signal | instr | ns | usched/this instr | usched/this ns |");
     let _ = writeln!(md, "|---|---|---:|---:|---:|---:|");
-    for (j, (imp, var, sig)) in rows.iter().enumerate() {
+    for (j, (imp, var, _, sig)) in rows.iter().enumerate() {
         let label = if *var == "stats" { format!("{imp} (stats)") } else { imp.to_string() };
         let _ = writeln!(
             md,
@@ -525,7 +530,7 @@ fn qemu(e: &Env, md: &mut String) {
                 "size" => {
                     m.insert("size".to_string(), (kv["per_task"], kv["fixed"]));
                 }
-                "rr" | "pingpong" => {
+                "rr" | "pingpong" | "pingpong-waker" => {
                     let key = format!("{name} {}", kv["n"]);
                     m.insert(key, (kv["ticks"] / tpi / kv["ops"], 0.0));
                 }
@@ -537,10 +542,16 @@ fn qemu(e: &Env, md: &mut String) {
     let (u, em) = (&res["usched"], &res["embassy"]);
     let _ = writeln!(md, "| workload | usched instr | embassy instr | **usched/embassy** |");
     let _ = writeln!(md, "|---|---:|---:|---:|");
-    for key in ["rr 1", "rr 10", "rr 100", "pingpong 2"] {
-        let (a, b) = (u.get(key).map_or(f64::NAN, |v| v.0), em.get(key).map_or(f64::NAN, |v| v.0));
+    for key in ["rr 1", "rr 10", "rr 100", "pingpong 2", "pingpong-waker 2"] {
+        // embassy has one ping-pong, through embassy-sync's `Signal`; usched has two: its own
+        // `Signal`, and embassy-sync's through the standard `Waker`.
+        let peer = if key == "pingpong-waker 2" { "pingpong 2" } else { key };
+        let (a, b) = (u.get(key).map_or(f64::NAN, |v| v.0), em.get(peer).map_or(f64::NAN, |v| v.0));
         let label = match key {
-            "pingpong 2" => "ping-pong, per round trip".to_string(),
+            "pingpong 2" => "ping-pong, per round trip (usched: its own `Signal`)".to_string(),
+            "pingpong-waker 2" => {
+                "ping-pong through the standard `Waker` (embassy-sync `Signal` on both)".to_string()
+            }
             k => format!("round-robin N={}, per switch", &k[3..]),
         };
         let _ = writeln!(md, "| {label} | {} | {} | **{}** |", fmt(a), fmt(b), ratio(a, b));

@@ -3,6 +3,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
+use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use usched::{yield_now, Sched, Signal};
 use usched_bench_cortex_m::{calibrate, exit, report, ticks, timer_start, STILL};
 
@@ -37,6 +38,28 @@ fn pingpong(s: &'static Sched<2, 32>, sig: &'static [Signal; 2], iters: u32) -> 
     (iters, ticks() - t0)
 }
 
+/// The same ping-pong through embassy-sync's `Signal`, which wakes through the standard `Waker`:
+/// the path drivers and HAL futures take.
+type WSig = embassy_sync::signal::Signal<NoopRawMutex, ()>;
+
+fn pingpong_waker(s: &'static Sched<2, 64>, sig: &'static [WSig; 2], iters: u32) -> (u32, u32) {
+    let t0 = ticks();
+    let _ = s.spawn(async move {
+        for _ in 0..iters {
+            sig[0].signal(());
+            sig[1].wait().await;
+        }
+    });
+    let _ = s.spawn(async move {
+        for _ in 0..iters {
+            sig[0].wait().await;
+            sig[1].signal(());
+        }
+    });
+    s.run(&STILL);
+    (iters, ticks() - t0)
+}
+
 #[entry]
 fn main() -> ! {
     timer_start();
@@ -57,5 +80,8 @@ fn main() -> ! {
     let s2 = cortex_m::singleton!(: Sched<2, 32> = Sched::new()).unwrap();
     let sig = cortex_m::singleton!(: [Signal; 2] = [Signal::new(), Signal::new()]).unwrap();
     report("pingpong", 2, pingpong(s2, sig, 1000), pingpong(s2, sig, 2000));
+    let w2 = cortex_m::singleton!(: Sched<2, 64> = Sched::new()).unwrap();
+    let wsig = cortex_m::singleton!(: [WSig; 2] = [WSig::new(), WSig::new()]).unwrap();
+    report("pingpong-waker", 2, pingpong_waker(w2, wsig, 1000), pingpong_waker(w2, wsig, 2000));
     exit()
 }

@@ -56,6 +56,7 @@ fn main() {
         ("rr", "tokio") => tokio_impl::rr(n, iters),
         ("rr", "futures") => futures_impl::rr(n, iters),
         ("pingpong", "usched") => usched_impl::pingpong(iters),
+        ("pingpong-waker", "usched") => usched_impl::pingpong_waker(iters),
         ("pingpong", "embassy") => embassy_impl::pingpong(iters),
         ("pingpong", "tokio") => tokio_impl::pingpong(iters),
         ("pingpong", "futures") => futures_impl::pingpong(iters),

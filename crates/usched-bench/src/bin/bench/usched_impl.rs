@@ -78,6 +78,31 @@ pub fn pingpong(iters: u32) -> Outcome {
     Outcome::new(u64::from(iters), t)
 }
 
+/// Ping-pong through embassy-sync's `Signal`: every wake goes through the standard `Waker`.
+pub fn pingpong_waker(iters: u32) -> Outcome {
+    type WSig = embassy_sync::signal::Signal<embassy_sync::blocking_mutex::raw::NoopRawMutex, ()>;
+    let s = leak::<2, 64>();
+    let ping: &'static WSig = Box::leak(Box::new(WSig::new()));
+    let pong: &'static WSig = Box::leak(Box::new(WSig::new()));
+    s.spawn(async move {
+        for _ in 0..iters {
+            ping.signal(());
+            pong.wait().await;
+        }
+    })
+    .unwrap();
+    s.spawn(async move {
+        for _ in 0..iters {
+            ping.wait().await;
+            pong.signal(());
+        }
+    })
+    .unwrap();
+    let t = StdInstant::now();
+    s.run(&STILL);
+    Outcome::new(u64::from(iters), t)
+}
+
 pub fn timers<const N: usize>(rounds: u32, prep: u32) -> Outcome {
     let table = timer_table(N, prep);
     let s = leak::<N, 96>();
