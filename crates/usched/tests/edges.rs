@@ -7,31 +7,13 @@ use common::*;
 use core::future::{poll_fn, Future};
 use core::pin::pin;
 use core::task::{Context, Poll};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::pin::Pin;
 use std::rc::Rc;
 
 use futures::future::select;
 use futures::stream::{FuturesUnordered, StreamExt};
-use usched::{sleep, sleep_until, timeout, yield_now, Instant, Poller, RunEnd, Sched, Signal, Sleep};
-
-/// Runs `s` on `c`, turning a panic (a hang caught by `NoHang`) into a result.
-fn run_caught<const N: usize, const S: usize>(
-    s: &'static Sched<N, S>,
-    c: &'static NoHang,
-) -> Result<RunEnd, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run(c))).map_err(|e| {
-        e.downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| e.downcast_ref::<String>().cloned())
-            .unwrap_or_default()
-    })
-}
-
-/// A future that is ready once `flag` is set, with no waker (it relies on being polled again).
-fn flag_set(flag: &'static Cell<bool>) -> impl Future<Output = ()> {
-    poll_fn(move |_| if flag.get() { Poll::Ready(()) } else { Poll::Pending })
-}
+use usched::{sleep, sleep_until, timeout, yield_now, Instant, Poller, RunEnd, Signal, Sleep};
 
 // ----- 1. Signal: displaced waiters when the registered waiter goes away ---------------
 

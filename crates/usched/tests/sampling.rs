@@ -5,31 +5,10 @@
 //! here pinned down a defect an adversarial review found in the rebuilt core (all fixed).
 mod common;
 use common::*;
-use core::future::{poll_fn, Future};
 use core::pin::pin;
-use core::task::Poll;
-use std::cell::Cell;
 
 use futures::future::select;
-use usched::{sleep, yield_now, IrqLine, Poller, RunEnd, Sched};
-
-/// Runs `s` on `c`, turning a panic of the clock (a hang caught by `NoHang`) into a result.
-fn run_caught<const N: usize, const S: usize>(
-    s: &'static Sched<N, S>,
-    c: &'static NoHang,
-) -> Result<RunEnd, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run(c))).map_err(|e| {
-        e.downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| e.downcast_ref::<String>().cloned())
-            .unwrap_or_default()
-    })
-}
-
-/// A future that is ready once `flag` is set, with no waker (it relies on being polled again).
-fn flag_set(flag: &'static Cell<bool>) -> impl Future<Output = ()> {
-    poll_fn(move |_| if flag.get() { Poll::Ready(()) } else { Poll::Pending })
-}
+use usched::{sleep, yield_now, IrqLine, Poller, RunEnd};
 
 // ----- 1. the rest of a sample poll runs in sample mode ------------------------------------------
 

@@ -160,3 +160,24 @@ impl Log {
         std::mem::take(&mut *self.0.borrow_mut())
     }
 }
+
+/// Runs `s` on `c`, turning a panic (a hang caught by `NoHang`) into a result, so a test can
+/// show both its log and how the run ended.
+pub fn run_caught<const N: usize, const S: usize>(
+    s: &'static Sched<N, S>,
+    c: &'static NoHang,
+) -> Result<usched::RunEnd, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run(c))).map_err(|e| {
+        e.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| e.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
+    })
+}
+
+/// A future that is ready once `flag` is set, with no waker (it relies on being polled again).
+pub fn flag_set(flag: &'static std::cell::Cell<bool>) -> impl std::future::Future<Output = ()> {
+    std::future::poll_fn(
+        move |_| if flag.get() { std::task::Poll::Ready(()) } else { std::task::Poll::Pending },
+    )
+}
