@@ -161,40 +161,33 @@ pub(crate) fn wake(core: &Core, hdr: &Header) {
 }
 
 /// Wakes, oldest first, every `JOINING` task waiting for `target` (a slot that has just been
-/// freed, or `crate::sched_core::JOIN_SIGNAL`); a slot's end also wakes those that join several tasks.
+/// freed, or `JOIN_SIGNAL`), and those waiting for any news (`JOIN_ANY`).
 pub(crate) fn wake_joiners(core: &Core, target: u16) {
+    use crate::sched_core::JOIN_ANY;
     if core.joiners.get() == 0 {
         return;
     }
+    let answers = |joins: u16| joins == target || joins == JOIN_ANY;
     let targets = core.join_targets.get();
-    let waits_for = |h: &Header| {
-        let t =
-            targets.get(usize::from(h.idx.get())).map_or(crate::sched_core::JOIN_ANY, core::cell::Cell::get);
-        h.state().kind() == crate::state::State::JOINING && (t == target || t == crate::sched_core::JOIN_ANY)
+    let waits_for = |h: &&Header| {
+        h.state().kind() == State::JOINING
+            && answers(targets.get(usize::from(h.idx.get())).map_or(JOIN_ANY, core::cell::Cell::get))
     };
-    // Oldest first, as ties go everywhere else (O(slots) per joiner woken; joins are rare).
-    // A woken task may keep its kind (a sampled one is handed to the wake stack), hence `after`.
-    let mut after = None;
-    while let Some(h) = core
-        .headers
-        .get()
-        .iter()
-        .filter(|h| waits_for(h) && after.is_none_or(|a| h.serial() > a))
-        .min_by_key(|h| h.serial())
-    {
-        after = Some(h.serial());
+    // Oldest first, as ties go everywhere else (O(slots) per joiner woken; joins are rare). A
+    // woken task is no longer `JOINING`, so each round finds the next one.
+    while let Some(h) = core.headers.get().iter().filter(waits_for).min_by_key(|h| h.serial()) {
         wake(core, h);
     }
     // A joiner being sampled right now (its poller callback ended the task it joins) is not
     // `JOINING` at this moment: it gets its real poll instead.
     let sj = core.sampled_join.get();
-    if sj != crate::run_queue::NIL && (sj == target || sj == crate::sched_core::JOIN_ANY) {
+    if sj != crate::run_queue::NIL && answers(sj) {
         if let Some(h) = core.headers.get().get(usize::from(core.current.get())) {
             h.set_state(h.state().with(State::YIELD));
         }
     }
-    // Recounted, not decremented: a woken task may still be `JOINING` (see above), and a joiner
-    // being sampled counts too (it is `RUNNING` now, `JOINING` again after its sample poll).
+    // Recounted: a joiner being sampled counts too (it is `RUNNING` now, `JOINING` again after
+    // its sample poll, unless it was just told to run).
     let left = core.headers.get().iter().filter(|h| h.state().kind() == State::JOINING).count();
     core.joiners.set(left + usize::from(sj != crate::run_queue::NIL));
 }
