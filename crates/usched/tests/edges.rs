@@ -118,10 +118,9 @@ fn a_sampled_joiner_of_several_is_not_counted_off_twice() {
 // ----- 3. a join target that ends during the joiner's own sample poll --------------------------
 
 /// D4: X awaits `select(join(t), poller)`, so it is JOINING and sampled. Its poller callback stops
-/// `t` (any code that ends `t` while X is being sampled will do). `finish(t)` runs while X's kind
-/// is RUNNING (sample mode) and `core.joining` is cleared, so `wake_joiners` skips X and nothing
-/// sets YIELD; the sample poll then puts X back in its saved JOINING state, waiting for a task that
-/// has already ended. X never resumes.
+/// `t`. `finish(t)` runs while X is RUNNING in its sample poll; `wake_joiners` must still tell X
+/// (it asks for a real poll), or the sample poll would put X back to JOINING for a task that has
+/// already ended, and X would never resume.
 #[test]
 fn join_target_stopped_during_the_joiners_sample_poll() {
     let c = clock();
@@ -310,9 +309,8 @@ fn joiners_resume_oldest_first_even_if_sampled() {
 // ----- 8. foreign timers due together ----------------------------------
 
 /// C1 ties / B1: two tasks each await `sleep(5 ms)` inside a `FuturesUnordered`; both are due in
-/// the same pass. `fire_foreign` walks the intrusive list from its head, and `arm` links at the
-/// head, so the task that linked last is woken (and queued) first: the younger task resumes
-/// before the older one, although they became ready at the same instant.
+/// the same pass. Foreign timers due together fire in the order they were armed, here spawn
+/// order, so the older task resumes first. (They once fired newest-armed first.)
 #[test]
 fn foreign_sleeps_due_together_resume_in_spawn_order() {
     let c = clock();
