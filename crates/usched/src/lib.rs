@@ -78,6 +78,34 @@
 //! together, only there; a slot being polled refuses a second poll or a drop), so no safe
 //! function depends on a caller elsewhere for soundness.
 //!
+//! ## Panics
+//!
+//! On a chip, the panic handler you link decides what a panic does (halt, reset, log and loop);
+//! the scheduler never sees it. On a host with `panic = "unwind"`, a panic in a task's poll, in a
+//! poller callback, in a destructor or in the idle hook leaves [`Sched::run`], and may be caught
+//! with `std::panic::catch_unwind`. The scheduler is then still sound and usable:
+//!
+//! - the task whose poll panicked has ended ([`Status::Finished`] at once); the next `run` drops what
+//!   is left of its future, frees its slot and wakes its joiners, then goes on with the others;
+//! - a destructor that panics (in [`Sched::stop`] or in the final drops) still frees its slot, so the
+//!   task is not counted as alive for ever;
+//! - `run` can be called again (it does not answer [`RunEnd::AlreadyRunning`]), `spawn` does not
+//!   answer [`SpawnError::Stopping`]; a panic in the final drops leaves the next `run` to finish
+//!   them and return the end the interrupted run had reached.
+//!
+//! ```
+//! use usched::{yield_now, RunEnd, Sched, Status};
+//! use usched_sim::SimClock;
+//! static CLOCK: SimClock = SimClock::new();
+//! let s: &'static Sched<2, 128> = Box::leak(Box::new(Sched::new()));
+//! let bad = s.spawn(async { yield_now().await; panic!("oops") }).unwrap();
+//! s.spawn(async { for _ in 0..3 { yield_now().await } }).unwrap();
+//! let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run(&CLOCK)));
+//! assert!(caught.is_err());
+//! assert_eq!(s.status(bad), Status::Finished);
+//! assert_eq!(s.run(&CLOCK), RunEnd::Finished); // the other task carries on
+//! ```
+//!
 //! ## How the core is organised
 //!
 //! - `state.rs`: the task state machine: every state, every transition, the invariants.
@@ -86,7 +114,7 @@
 //! - `header.rs`: what a slot records; `sched_core.rs`: the size-independent part that wakers and
 //!   wait futures reach, with the tally of what the run loop must notice.
 //! - `wakes.rs`: wakes from other threads and interrupt handlers, and why none is lost.
-//! - `raw.rs`: every line of `unsafe`.
+//! - `raw.rs`: every line of `unsafe`; `unwind.rs`: what a panic leaves behind, and recovery.
 //! - one file per way of waiting: `yield_now.rs`, `sleep.rs`, `poller.rs`, `irq.rs`,
 //!   `timeout.rs`, `signal.rs`, `join.rs`.
 #![no_std]
@@ -124,6 +152,7 @@ mod stats;
 mod task;
 mod time;
 mod timeout;
+mod unwind;
 mod wait;
 mod wakes;
 mod yield_now;

@@ -33,6 +33,7 @@ use portable_atomic::Ordering::Relaxed;
 
 use crate::header::Header;
 use crate::sched_core::Core;
+use crate::unwind::Defer;
 
 /// How to poll and drop the future type a slot holds.
 pub(crate) struct VTable {
@@ -145,12 +146,13 @@ impl<const S: usize> Storage<S> {
     pub(crate) fn poll(&self, vt: &SlotVtable, cx: &mut Context<'_>) -> Poll<()> {
         let table = vt.0.replace(&BUSY_VTABLE);
         debug_assert!(!ptr::eq(table, &BUSY_VTABLE), "re-entrant poll of a task");
+        // Put back after the poll, also when it panics: a future whose poll panicked is still a
+        // value that must be dropped before its bytes are reused (see `unwind.rs`).
+        let _back = Defer(|| vt.0.set(table));
         // SAFETY: `table` describes the slot's bytes (invariant 2, kept by `put`/`drop_future`,
         // the only writers); while it is out, the busy vtable refuses other polls and drops, so
         // the future is not aliased. The busy vtable itself touches nothing.
-        let r = unsafe { (table.poll)(self.ptr(), cx) };
-        vt.0.set(table);
-        r
+        unsafe { (table.poll)(self.ptr(), cx) }
     }
 
     /// Drops the future in the slot (its destructors run) and marks the slot empty. An empty slot

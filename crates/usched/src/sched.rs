@@ -43,6 +43,7 @@ use crate::sched_core::{Core, MODE_RUN, MODE_SAMPLE};
 use crate::state::State;
 use crate::task::{RunEnd, SpawnError, TaskId};
 use crate::time::{Clock, Instant, Wakeup};
+use crate::unwind::Defer;
 
 /// The next spawn serial, shared by every scheduler in the program, so that a [`TaskId`] from one
 /// scheduler never names a task of another. A critical section rather than an atomic: 64-bit
@@ -117,6 +118,8 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     pub(crate) inited: Cell<bool>,
     pub(crate) running: Cell<bool>,
     pub(crate) shutting_down: Cell<bool>,
+    /// How the run whose final drops a panic interrupted ended (see `unwind.rs`).
+    pub(crate) ending: Cell<Option<RunEnd>>,
     pub(crate) poll_interval_us: Cell<u64>,
     pub(crate) idle_hook: Cell<Option<&'static dyn Fn()>>,
     pub(crate) passes: Cell<u64>,
@@ -154,6 +157,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             inited: Cell::new(false),
             running: Cell::new(false),
             shutting_down: Cell::new(false),
+            ending: Cell::new(None),
             poll_interval_us: Cell::new(0),
             idle_hook: Cell::new(None),
             passes: Cell::new(0),
@@ -247,7 +251,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let serial = next_serial();
         h.set_serial(serial);
         let id = TaskId::new(idx, serial);
-        if self.storage[slot].put(&h.vtable, make(id)).is_err() {
+        let unwinding = Defer(|| self.free.push(&self.links, idx)); // if `make` panics
+        let fut = make(id);
+        unwinding.cancel();
+        if self.storage[slot].put(&h.vtable, fut).is_err() {
             // Cannot happen: a slot on the free list is empty. Leave the pool as it was.
             self.free.push(&self.links, idx);
             return Err(SpawnError::Full);
@@ -298,9 +305,17 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return RunEnd::AlreadyRunning;
         }
         self.running.set(true);
-        self.core.tally.set_stop(false);
         self.core.enter(clock);
         let running = crate::sched_core::Running::enter(&self.core);
+        // Puts the scheduler back in order if a panic unwinds out of `run` (see `unwind.rs`).
+        let unwinding = Defer(|| self.unwound());
+        self.drop_panicked();
+        if let Some(end) = self.ending.get() {
+            // A panic interrupted the final drops of the last run: finish them, and end as it did.
+            self.shutdown();
+            return self.ran(end, unwinding, running);
+        }
+        self.core.tally.set_stop(false);
         let end = loop {
             #[cfg(feature = "stats")]
             self.passes.set(self.passes.get() + 1);
@@ -331,7 +346,20 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 break end;
             }
         };
+        self.ending.set(Some(end));
         self.shutdown();
+        self.ran(end, unwinding, running)
+    }
+
+    /// The end of `run`, once its remaining tasks are dropped.
+    fn ran<F: FnMut()>(
+        &self,
+        end: RunEnd,
+        unwinding: Defer<F>,
+        running: crate::sched_core::Running<'_>,
+    ) -> RunEnd {
+        unwinding.cancel();
+        self.ending.set(None);
         drop(running);
         self.running.set(false);
         end
@@ -525,7 +553,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         h.set_state(State::RUNNING);
         c.mode.set(mode);
         c.offer.set(0);
+        // If the poll panics, the task leaves the structures it is still on (see `unwind.rs`).
+        let unwinding = Defer(|| self.panicked(idx, saved));
         let r = self.poll_raw(idx);
+        unwinding.cancel();
         c.mode.set(MODE_RUN);
         c.sampled_join.set(NIL);
         let mut now = h.state();

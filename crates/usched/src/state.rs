@@ -54,10 +54,12 @@
 //! | `wake_joiners` | `JOINING` tasks waiting for a slot (or a signal) → `wake` | `finish`, `Signal::signal` | run queue |
 //! | `stop_slot`    | `RUNNING` → `DROPPING`; other live → `finish`        | `Sched::stop`, shutdown   | all |
 //! | `finish`       | → `DROPPING` → `EMPTY`                               | `polled`, `stop`          | free list; wakes joiners |
+//! | `panicked`     | `RUNNING` → `DROPPING`, future kept; the next `run` calls `finish` | a panic unwinding out of a poll (`unwind.rs`) | heap, sampled |
 
 use crate::header::Header;
 use crate::sched::Sched;
 use crate::sched_core::Core;
+use crate::unwind::Defer;
 
 /// A task's state byte: a kind and flags (see the module docs).
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -425,8 +427,14 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         // Marked first, so calls made by its destructors see it as finished.
         h.set_state(State::DROPPING);
+        // The slot is freed and the joiners woken also when a destructor panics.
+        let _freed = Defer(|| self.freed(idx));
         self.drop_future(idx);
-        h.set_state(State::EMPTY);
+    }
+
+    /// The rest of `finish`, once the future is dropped (or its drop panicked).
+    fn freed(&self, idx: usize) {
+        self.headers[idx].set_state(State::EMPTY);
         self.free.push(&self.links, idx as u16);
         self.live.set(self.live.get() - 1);
         if let Some(j) = self.header_at(self.core.joining.get()) {
@@ -437,6 +445,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         }
         wake_joiners(&self.core, idx as u16);
+    }
+
+    /// A poll of this task panicked and the panic is unwinding out of `run`: the task ends, off
+    /// every structure, its future kept for the next `run` to drop (`unwind.rs`). `saved` is its
+    /// state before the poll: a task being sampled is still on its structures.
+    pub(crate) fn panicked(&self, idx: usize, saved: State) {
+        self.leave_structures(idx, saved);
+        let h = &self.headers[idx];
+        h.set_state(h.state().to(State::DROPPING));
     }
 
     /// Checks invariants 1–4 and the counters (debug builds; used by tests after every pass).

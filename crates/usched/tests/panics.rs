@@ -1,0 +1,224 @@
+//! A panic inside a task, caught around `run` (host, `panic = "unwind"`): the scheduler stays
+//! sound and usable. The task whose poll panicked ends; a destructor that panics still frees its
+//! slot; the next `run` drops what is left and carries on (see the `usched` crate docs, "Panics").
+
+mod common;
+
+use common::{cell, clock, ms, run_caught, sched, Log};
+use usched::{sleep, yield_now, Poller, RunEnd, Sched, SpawnError, Status};
+
+/// Logs its drop; panics in it if told to.
+struct Guard {
+    log: &'static Log,
+    name: &'static str,
+    panic_on_drop: bool,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.log.push(format!("drop {}", self.name));
+        if self.panic_on_drop {
+            panic!("{} panics in its destructor", self.name);
+        }
+    }
+}
+
+fn guard(log: &'static Log, name: &'static str) -> Guard {
+    Guard { log, name, panic_on_drop: false }
+}
+
+fn bad_guard(log: &'static Log, name: &'static str) -> Guard {
+    Guard { log, name, panic_on_drop: true }
+}
+
+#[test]
+fn a_task_whose_poll_panics_ends_and_the_next_run_carries_on() {
+    let s: &'static Sched<4, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    let steady = s
+        .spawn(async move {
+            let _g = guard(log, "steady");
+            for i in 0..4 {
+                log.at(c, format!("steady {i}"));
+                sleep(ms(10)).await;
+            }
+        })
+        .unwrap();
+    let bad = s
+        .spawn(async move {
+            let _g = guard(log, "bad");
+            sleep(ms(15)).await;
+            log.at(c, "bad panics");
+            panic!("bad task");
+        })
+        .unwrap();
+    s.spawn(async move {
+        s.join(bad).await;
+        log.at(c, "joiner sees bad end");
+    })
+    .unwrap();
+
+    assert_eq!(run_caught(s, c), Err("bad task".to_string()));
+    // The panic left `run` at 15 ms; the async block dropped its live locals while unwinding.
+    assert_eq!(log.take(), ["0 steady 0", "10000 steady 1", "15000 bad panics", "drop bad"]);
+    assert_eq!(s.status(bad), Status::Finished);
+    assert_eq!(s.status(steady), Status::Running);
+    assert_eq!(s.current(), None);
+    assert_eq!(s.free_slots(), 1, "the panicked task's slot is freed by the next run");
+    assert_eq!(s.spawn(async {}).map(|_| ()), Ok(()), "spawn works between runs");
+
+    // The next run frees the slot first, wakes the joiner, and goes on where the clock stands.
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["15000 joiner sees bad end", "20000 steady 2", "30000 steady 3", "drop steady"]);
+    assert_eq!(s.free_slots(), 4);
+}
+
+#[test]
+fn a_poller_callback_that_panics_ends_its_task_only() {
+    let s: &'static Sched<3, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    let sampled = s
+        .spawn(async move {
+            let mut p =
+                Poller::new(move || if c.now().as_micros() >= 20_000 { panic!("callback") } else { None });
+            p.wait().await;
+            log.at(c, "never");
+        })
+        .unwrap();
+    let ticker = s
+        .spawn(async move {
+            for _ in 0..5 {
+                log.at(c, "tick");
+                sleep(ms(10)).await;
+            }
+        })
+        .unwrap();
+    s.set_poll_interval(ms(10));
+    assert_eq!(run_caught(s, c), Err("callback".to_string()));
+    assert_eq!(s.status(sampled), Status::Finished);
+    assert_eq!(s.status(ticker), Status::Running);
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["0 tick", "10000 tick", "20000 tick", "30000 tick", "40000 tick"]);
+    assert_eq!(s.free_slots(), 3);
+}
+
+#[test]
+fn a_destructor_that_panics_in_stop_still_frees_the_task() {
+    // Stopped from another task: the panic unwinds through the stopping task's poll too.
+    let s: &'static Sched<3, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    let victim = s
+        .spawn(async move {
+            let _g = bad_guard(log, "victim");
+            core::future::pending::<()>().await;
+        })
+        .unwrap();
+    let stopper = s
+        .spawn(async move {
+            let _g = guard(log, "stopper");
+            yield_now().await;
+            let _ = s.stop(victim);
+            log.push("not reached");
+        })
+        .unwrap();
+    assert_eq!(run_caught(s, c), Err("victim panics in its destructor".to_string()));
+    assert_eq!(log.take(), ["drop victim", "drop stopper"]);
+    assert_eq!(s.status(victim), Status::Finished);
+    assert_eq!(s.status(stopper), Status::Finished);
+    assert_eq!(s.free_slots(), 2, "the victim's slot is free at once, the stopper's at the next run");
+    assert_eq!(s.run(c), RunEnd::Finished, "not counted as alive: the run ends");
+    assert_eq!(s.free_slots(), 3);
+}
+
+#[test]
+fn a_destructor_that_panics_in_stop_outside_run_still_frees_the_task() {
+    let s: &'static Sched<2, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    let g = bad_guard(log, "t"); // moved in: dropped with the future, even before its first poll
+    let id = s
+        .spawn(async move {
+            let _g = g;
+            core::future::pending::<()>().await;
+        })
+        .unwrap();
+    s.spawn(async move {
+        sleep(ms(5)).await;
+    })
+    .unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.stop(id)));
+    assert!(r.is_err());
+    assert_eq!(log.take(), ["drop t"]);
+    assert_eq!(s.status(id), Status::Finished);
+    assert_eq!(s.free_slots(), 1);
+    assert_eq!(s.run(c), RunEnd::Finished, "not counted as alive: the run ends");
+    assert_eq!(c.now().as_micros(), 5_000);
+}
+
+#[test]
+fn a_destructor_that_panics_in_the_final_drops_leaves_the_next_run_to_finish_them() {
+    let s: &'static Sched<4, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    for (name, bad) in [("a", false), ("b", true), ("c", false)] {
+        s.spawn(async move {
+            let _g = if bad { bad_guard(log, name) } else { guard(log, name) };
+            core::future::pending::<()>().await;
+        })
+        .unwrap();
+    }
+    s.spawn(async move {
+        yield_now().await;
+        s.stop_all();
+    })
+    .unwrap();
+    assert_eq!(run_caught(s, c), Err("b panics in its destructor".to_string()));
+    assert_eq!(log.take(), ["drop a", "drop b"]);
+    assert_eq!(s.free_slots(), 3, "a, b and the stopper are gone; c is still to drop");
+    assert_ne!(s.spawn(async {}).map(|_| ()), Err(SpawnError::Stopping), "spawn works again");
+    // The next run finishes the interrupted drops (c, then the task spawned meanwhile) and ends
+    // as the interrupted run had.
+    assert_eq!(s.run(c), RunEnd::Stopped);
+    assert_eq!(log.take(), ["drop c"]);
+    assert_eq!(s.free_slots(), 4);
+    // And the scheduler is as new.
+    let ran = cell(false);
+    s.spawn(async move { ran.set(true) }).unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert!(ran.get());
+}
+
+#[test]
+fn a_spawn_whose_future_maker_panics_takes_no_slot() {
+    let s: &'static Sched<2, 64> = sched();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = s.spawn_with(|_| -> core::future::Ready<()> { panic!("maker") });
+    }));
+    assert!(r.is_err());
+    assert_eq!(s.free_slots(), 2);
+    s.spawn(async {}).unwrap();
+    s.spawn(async {}).unwrap();
+    assert_eq!(s.run(clock()), RunEnd::Finished);
+}
+
+#[test]
+fn a_panic_in_the_idle_hook_leaves_run_usable() {
+    let s: &'static Sched<2, 64> = sched();
+    let c = clock();
+    let armed = cell(true);
+    s.set_idle_hook(Some(Box::leak(Box::new(move || {
+        if armed.replace(false) {
+            panic!("hook");
+        }
+    }))));
+    s.spawn(async {
+        sleep(ms(3)).await;
+    })
+    .unwrap();
+    assert_eq!(run_caught(s, c), Err("hook".to_string()));
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(c.now().as_micros(), 3_000);
+}
