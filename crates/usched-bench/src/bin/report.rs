@@ -30,11 +30,13 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 fn build(root: &Path) -> HashMap<&'static str, PathBuf> {
-    let release = target_dir(root).join("release");
+    // Every host row is built with the embedded profile (fat LTO, one codegen unit: `[profile.lto]`
+    // in the workspace's Cargo.toml), so no executor gains or loses from cross-crate inlining.
+    let release = target_dir(root).join("lto");
     let mut bins = HashMap::new();
     for (name, feats) in VARIANTS {
         let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        c.current_dir(root).args(["build", "--release", "-q", "-p", "usched-bench", "--bin", "bench"]);
+        c.current_dir(root).args(["build", "--profile", "lto", "-q", "-p", "usched-bench", "--bin", "bench"]);
         if !feats.is_empty() {
             c.args(["--features", feats]);
         }
@@ -335,44 +337,48 @@ fn timers(e: &Env, md: &mut String) {
 }
 
 fn spawn(e: &Env, md: &mut String) {
-    let k = if e.quick { 5 } else { 10 };
-    let rows: [(&str, &str); 5] = [
-        ("usched", "base"),
-        ("usched", "stats"),
-        ("embassy", "base"),
-        ("tokio", "base"),
-        ("futures", "base"),
+    let k: u32 = if e.quick { 5 } else { 10 };
+    // (impl, variant, pool size, label): pools of 1 and 4 are what programs use; 1000 is where
+    // embassy's pool claim (a scan) shows.
+    let rows: [(&str, &str, usize, &str); 10] = [
+        ("usched", "base", 1, "usched `Sched<1, 16>`"),
+        ("embassy-storage", "base", 1, "embassy one `TaskStorage`"),
+        ("embassy", "base", 1, "embassy `#[task]` (pool of 1)"),
+        ("usched", "base", 4, "usched `Sched<4, 16>`"),
+        ("embassy", "base", 4, "embassy `#[task(pool_size = 4)]`"),
+        ("usched", "base", 1000, "usched `Sched<1000, 16>`"),
+        ("usched", "stats", 1000, "usched (stats) `Sched<1000, 16>`"),
+        ("embassy", "base", 1000, "embassy `#[task(pool_size = 1000)]`"),
+        ("tokio", "base", 1000, "tokio (heap), 1000 at a time"),
+        ("futures", "base", 1000, "futures (heap), 1000 at a time"),
     ];
+    // About 1000·k spawns per measurement whatever the pool size.
+    let rounds = |n: usize, k: u32| k * (1000 / n as u32);
     let jobs: Vec<Box<dyn FnOnce() -> f64 + Send + '_>> = rows
         .iter()
-        .map(|&(imp, var)| Box::new(move || e.per_op(var, "spawn", imp, 0, k, None)) as _)
+        .map(|&(imp, var, n, _)| Box::new(move || e.per_op(var, "spawn", imp, n, rounds(n, k), None)) as _)
         .collect();
     let instr = par(jobs);
-    let _ = writeln!(md, "### (d) Spawn into a pool of 1000, run each task to completion\n");
-    let _ = writeln!(md, "| executor | instr per spawn+finish | ns per spawn+finish | ns per spawn alone | usched/this instr | usched/this ns (spawn alone) |");
+    let _ = writeln!(md, "### (d) Spawn into a pool of N, run each task to completion\n");
+    let _ = writeln!(md, "| executor, pool | instr per spawn+finish | ns per spawn+finish | ns per spawn alone | **usched/this instr** (same pool size) | usched/this ns (spawn alone) |");
     let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
-    let mut base_spawn = 0.0;
-    for (j, (imp, var)) in rows.iter().enumerate() {
-        let a = args("spawn", imp, 0, 4 * k);
+    let mut base: HashMap<usize, (f64, f64)> = HashMap::new();
+    for (j, (imp, var, n, label)) in rows.iter().enumerate() {
+        let a = args("spawn", imp, *n, 4 * rounds(*n, k));
         let total = e.median(var, &a, "ns_per_op");
         let alone = e.median(var, &a, "spawn_only_ns");
-        if j == 0 {
-            base_spawn = alone;
+        if *imp == "usched" && *var == "base" {
+            base.insert(*n, (instr[j], alone));
         }
-        let label = if *var == "stats" { format!("{imp} (stats)") } else { imp.to_string() };
-        let pool = match *imp {
-            "usched" => "`Sched<1000, 16>`",
-            "embassy" => "`#[task(pool_size = 1000)]`",
-            _ => "(heap)",
-        };
+        let (bi, ba) = base.get(n).copied().unwrap_or((f64::NAN, f64::NAN));
         let _ = writeln!(
             md,
-            "| {label} {pool} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | **{}** | {} |",
             fmt(instr[j]),
             fmt(total),
             fmt(alone),
-            ratio(instr[0], instr[j]),
-            ratio(base_spawn, alone)
+            ratio(bi, instr[j]),
+            ratio(ba, alone)
         );
     }
     md.push('\n');
@@ -571,8 +577,9 @@ fn qemu(e: &Env, md: &mut String) {
         ratio(su.0, se.0)
     );
     let _ = writeln!(md, "| fixed (scheduler excl. slots / `raw::Executor`) | {} | {} | |", su.1, se.1);
-    let size = |b: &str| -> (f64, f64) {
-        let out = Command::new("arm-none-eabi-size").arg(elf_dir.join(b)).output().expect("size");
+    let size = |profile: &str, b: &str| -> (f64, f64) {
+        let elf = elf_dir.join(format!("../{profile}/{b}"));
+        let out = Command::new("arm-none-eabi-size").arg(elf).output().expect("size");
         let s = String::from_utf8_lossy(&out.stdout);
         let v: Vec<f64> = s
             .lines()
@@ -588,20 +595,32 @@ fn qemu(e: &Env, md: &mut String) {
             (f64::NAN, f64::NAN)
         }
     };
-    let (fu, fe) = (size("min_usched"), size("min_embassy"));
-    let _ = writeln!(
-        md,
-        "| minimal program (2 tasks counting and yielding): flash (text) | {} | {} | {} |",
-        fu.0,
-        fe.0,
-        ratio(fu.0, fe.0)
-    );
-    let _ = writeln!(
-        md,
-        "| minimal program: static RAM (data + bss) | {} | {} | {} |",
-        fu.1,
-        fe.1,
-        ratio(fu.1, fe.1)
-    );
+    for (profile, opt) in [("release", "3"), ("size-s", "\"s\""), ("size-z", "\"z\"")] {
+        if profile != "release" {
+            let built = Command::new(&cargo)
+                .current_dir(&dir)
+                .args(["build", "-q", "--profile", profile, "--bin", "min_usched", "--bin", "min_embassy"])
+                .status();
+            if !built.is_ok_and(|s| s.success()) {
+                let _ = writeln!(md, "| minimal program at opt-level {opt} | build failed | | |");
+                continue;
+            }
+        }
+        let (fu, fe) = (size(profile, "min_usched"), size(profile, "min_embassy"));
+        let _ = writeln!(
+            md,
+            "| minimal program (2 tasks counting and yielding), opt-level {opt}: flash (text) | {} | {} | {} |",
+            fu.0,
+            fe.0,
+            ratio(fu.0, fe.0)
+        );
+        let _ = writeln!(
+            md,
+            "| minimal program, opt-level {opt}: static RAM (data + bss) | {} | {} | {} |",
+            fu.1,
+            fe.1,
+            ratio(fu.1, fe.1)
+        );
+    }
     let _ = writeln!(md, "\nBoth minimal programs link the same runtime (cortex-m-rt vector table, semihosting panic handler).\n");
 }

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread::Thread;
 use std::time::Instant as StdInstant;
 
-use embassy_executor::raw::Executor;
+use embassy_executor::raw::{Executor, TaskStorage};
 use embassy_sync::blocking_mutex::raw::NoopRawMutex;
 use embassy_sync::signal::Signal;
 
@@ -120,20 +120,45 @@ pub fn timers(n: usize, rounds: u32, prep: u32) -> Outcome {
 #[embassy_executor::task(pool_size = 1000)]
 async fn nop_task() {}
 
-pub fn spawn(rounds: u32) -> Outcome {
+#[embassy_executor::task(pool_size = 4)]
+async fn nop_task4() {}
+
+#[embassy_executor::task]
+async fn nop_task1() {}
+
+/// `rounds` rounds of `n` spawns of an empty task through `#[task(pool_size = n)]` (n = 1, 4
+/// or 1000), each round run to completion.
+pub fn spawn(n: usize, rounds: u32) -> Outcome {
     let (ex, p) = executor(false);
     let sp = ex.spawner();
+    spawn_rounds(n, rounds, p, ex, || match n {
+        1 => sp.spawn(nop_task1().unwrap()),
+        4 => sp.spawn(nop_task4().unwrap()),
+        _ => sp.spawn(nop_task().unwrap()),
+    })
+}
+
+/// The same through one `TaskStorage` (no pool, no macro): what a program with one instance of a
+/// task gets, and embassy's cheapest spawn.
+pub fn spawn_storage(rounds: u32) -> Outcome {
+    static STORAGE: TaskStorage<core::future::Ready<()>> = TaskStorage::new();
+    let (ex, p) = executor(false);
+    let sp = ex.spawner();
+    spawn_rounds(1, rounds, p, ex, || sp.spawn(STORAGE.spawn(|| core::future::ready(())).unwrap()))
+}
+
+fn spawn_rounds(n: usize, rounds: u32, p: &Pend, ex: &'static Executor, mut one: impl FnMut()) -> Outcome {
     let mut spawn_ns = 0u64;
     let t = StdInstant::now();
     for _ in 0..rounds {
         let t0 = StdInstant::now();
-        for _ in 0..1000 {
-            sp.spawn(nop_task().unwrap());
+        for _ in 0..n {
+            one();
         }
         spawn_ns += t0.elapsed().as_nanos() as u64;
         drain(ex, p);
     }
-    let ops = 1000 * u64::from(rounds);
+    let ops = n as u64 * u64::from(rounds);
     Outcome::new(ops, t).with("spawn_only_ns", spawn_ns as f64 / ops as f64)
 }
 

@@ -119,19 +119,28 @@ pub fn timers<const N: usize>(rounds: u32, prep: u32) -> Outcome {
     Outcome::new(N as u64 * u64::from(rounds), t)
 }
 
-pub fn spawn(rounds: u32) -> Outcome {
-    let s = leak::<1000, 16>();
+/// `rounds` rounds of `n` spawns of an empty task into a `Sched<n, 16>` (n = 1, 4 or 1000), each
+/// round run to completion.
+pub fn spawn(n: usize, rounds: u32) -> Outcome {
+    match n {
+        1 => spawn_in(leak::<1, 16>(), rounds),
+        4 => spawn_in(leak::<4, 16>(), rounds),
+        _ => spawn_in(leak::<1000, 16>(), rounds),
+    }
+}
+
+fn spawn_in<const N: usize>(s: &'static Sched<N, 16>, rounds: u32) -> Outcome {
     let mut spawn_ns = 0u64;
     let t = StdInstant::now();
     for _ in 0..rounds {
         let t0 = StdInstant::now();
-        for _ in 0..1000 {
+        for _ in 0..N {
             s.spawn(async {}).unwrap();
         }
         spawn_ns += t0.elapsed().as_nanos() as u64;
         s.run(&STILL);
     }
-    let ops = 1000 * u64::from(rounds);
+    let ops = N as u64 * u64::from(rounds);
     Outcome::new(ops, t).with("spawn_only_ns", spawn_ns as f64 / ops as f64)
 }
 
