@@ -200,7 +200,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
     /// s.set_idle_hook(Some(&hook));
     /// ```
-    pub fn set_idle_hook(&self, hook: Option<&'static dyn Fn()>) {
+    pub fn set_idle_hook(&'static self, hook: Option<&'static dyn Fn()>) {
         self.idle_hook.set(hook);
     }
 }

@@ -31,8 +31,15 @@ impl<const N: usize> DeadlineHeap<N> {
     pub(crate) const fn new() -> Self {
         DeadlineHeap {
             heap: [const { Cell::new(0) }; N],
-            pos: [const { Cell::new(NIL) }; N],
+            pos: [const { Cell::new(0) }; N], // see `init`
             len: Cell::new(0),
+        }
+    }
+
+    /// No slot in the heap. Once, before any other use (`new` is all zero bytes, see `Sched::new`).
+    pub(crate) fn init(&self) {
+        for p in &self.pos {
+            p.set(NIL);
         }
     }
 

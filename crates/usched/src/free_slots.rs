@@ -14,8 +14,18 @@ pub(crate) struct FreeSlots {
 }
 
 impl FreeSlots {
+    /// All zero bytes (see `Sched::new`): not a list until [`FreeSlots::init`].
     pub(crate) const fn new() -> Self {
-        FreeSlots { top: Cell::new(NIL), len: Cell::new(0) }
+        FreeSlots { top: Cell::new(0), len: Cell::new(0) }
+    }
+
+    /// Every slot free, the lowest on top. Once, before any other use.
+    pub(crate) fn init(&self, links: &[Cell<u16>]) {
+        self.top.set(NIL);
+        self.len.set(0);
+        for i in (0..links.len()).rev() {
+            self.push(links, i as u16);
+        }
     }
 
     pub(crate) fn push(&self, links: &[Cell<u16>], idx: u16) {

@@ -27,7 +27,7 @@ pub(crate) struct Header {
     /// needs only 4-byte alignment on 32-bit targets.
     deadline_lo: Cell<u32>,
     deadline_hi: Cell<u32>,
-    /// The live future's vtable; `EMPTY_VTABLE` when the slot is free.
+    /// The live future's vtable; `None` when the slot is free.
     pub(crate) vtable: SlotVtable,
     /// The spawn serial of the task in the slot: unique among every task any scheduler in the
     /// program has spawned, so it orders ties (older first) and makes [`TaskId`](crate::TaskId)s

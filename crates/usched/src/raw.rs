@@ -43,14 +43,6 @@ pub(crate) struct VTable {
     drop: unsafe fn(NonNull<u8>),
 }
 
-/// The vtable of an empty slot: polling it reports "finished", dropping it does nothing.
-pub(crate) static EMPTY_VTABLE: VTable = VTable { poll: poll_empty, drop: drop_empty };
-
-// SAFETY: touches nothing, so any pointer will do (it is `unsafe` only to fit `VTable`).
-unsafe fn poll_empty(_: NonNull<u8>, _: &mut Context<'_>) -> Poll<()> {
-    Poll::Ready(())
-}
-
 // SAFETY: touches nothing, so any pointer will do (it is `unsafe` only to fit `VTable`).
 unsafe fn drop_empty(_: NonNull<u8>) {}
 
@@ -74,7 +66,7 @@ impl<F: Future<Output = ()>> Typed<F> {
     /// `p` points at a live `F`; it is dead afterwards.
     // SAFETY (for callers): the contract above; `Storage::drop_with` upholds it.
     unsafe fn drop(p: NonNull<u8>) {
-        // SAFETY: live `F`, dropped once: the caller swaps in the empty vtable first.
+        // SAFETY: live `F`, dropped once: the caller marks the slot empty first.
         unsafe { ptr::drop_in_place(p.cast::<F>().as_ptr()) }
     }
 }
@@ -82,18 +74,19 @@ impl<F: Future<Output = ()>> Typed<F> {
 /// A slot's vtable: which type of future its storage holds, if any.
 ///
 /// Only this module reads or writes it, which is what makes [`Storage`]'s functions safe: the
-/// vtable and the bytes it describes change together, here, and nowhere else.
-pub(crate) struct SlotVtable(Cell<&'static VTable>);
+/// vtable and the bytes it describes change together, here, and nowhere else. `None` when the slot
+/// is empty: all zero bytes, like the rest of a new scheduler (see `Sched::new`).
+pub(crate) struct SlotVtable(Cell<Option<&'static VTable>>);
 
 impl SlotVtable {
     pub(crate) const fn empty() -> Self {
-        SlotVtable(Cell::new(&EMPTY_VTABLE))
+        SlotVtable(Cell::new(None))
     }
 
     /// True while the slot holds a future (also while it is being polled).
     #[inline]
     pub(crate) fn occupied(&self) -> bool {
-        !ptr::eq(self.0.get(), &EMPTY_VTABLE)
+        self.0.get().is_some()
     }
 }
 
@@ -132,11 +125,11 @@ impl<const S: usize> Storage<S> {
             debug_assert!(false, "spawn into an occupied slot");
             return Err(fut);
         }
-        // SAFETY: the slot holds no value (its vtable is the empty one, and only this module sets
+        // SAFETY: the slot holds no value (it has no vtable, and only this module sets
         // it), nothing borrows it, and it is large and aligned enough for `F` (asserted above at
         // compile time; the storage is aligned to 16).
         unsafe { self.0.get().cast::<F>().write(fut) };
-        vt.0.set(&Typed::<F>::VTABLE);
+        vt.0.set(Some(&Typed::<F>::VTABLE));
         Ok(())
     }
 
@@ -144,11 +137,14 @@ impl<const S: usize> Storage<S> {
     /// being polled already reports `Pending` (the scheduler never does that).
     #[inline(always)]
     pub(crate) fn poll(&self, vt: &SlotVtable, cx: &mut Context<'_>) -> Poll<()> {
-        let table = vt.0.replace(&BUSY_VTABLE);
+        let Some(table) = vt.0.replace(Some(&BUSY_VTABLE)) else {
+            vt.0.set(None);
+            return Poll::Ready(()); // an empty slot: nothing left to run
+        };
         debug_assert!(!ptr::eq(table, &BUSY_VTABLE), "re-entrant poll of a task");
         // Put back after the poll, also when it panics: a future whose poll panicked is still a
         // value that must be dropped before its bytes are reused (see `unwind.rs`).
-        let _back = Defer(|| vt.0.set(table));
+        let _back = Defer(|| vt.0.set(Some(table)));
         // SAFETY: `table` describes the slot's bytes (invariant 2, kept by `put`/`drop_future`,
         // the only writers); while it is out, the busy vtable refuses other polls and drops, so
         // the future is not aliased. The busy vtable itself touches nothing.
@@ -158,13 +154,13 @@ impl<const S: usize> Storage<S> {
     /// Drops the future in the slot (its destructors run) and marks the slot empty. An empty slot
     /// stays empty; a slot being polled is left alone (the scheduler never does that).
     pub(crate) fn drop_future(&self, vt: &SlotVtable) {
-        let table = vt.0.get();
+        let Some(table) = vt.0.get() else { return };
         if ptr::eq(table, &BUSY_VTABLE) {
             debug_assert!(false, "drop of a task during its own poll");
             return;
         }
         // Empty first, so the value is dropped once even if its destructor reaches this slot.
-        vt.0.set(&EMPTY_VTABLE);
+        vt.0.set(None);
         // SAFETY: `table` describes the slot's bytes (invariant 2) and no poll is in progress; the
         // slot is marked empty before the drop, so nothing polls or drops the value again.
         unsafe { (table.drop)(self.ptr()) }
@@ -439,3 +435,12 @@ pub(crate) fn running_core() -> Option<&'static Core> {
     // SAFETY: `run` records its `'static` core here for exactly as long as it runs on this thread.
     unsafe { p.as_ref() }
 }
+
+// SAFETY: a `Sched` value can be moved, and so sent to another thread, only while nothing borrows
+// it for `'static`. Everything that ties it to a thread or to types that need not be `Send` is
+// stored through `&'static self`: the futures (`spawn`, `spawn_with`), the clock and the running
+// thread (`run`), the idle hook, which need not be `Sync` (`set_idle_hook`). After that it never
+// moves again, and `&Sched` stays on its thread (`Sched` is not `Sync`). Until then it holds only
+// counters and settings, and no waker for it exists. This is what lets a `static`
+// `ConstStaticCell<Sched<..>>` hand a scheduler to the thread that takes it.
+unsafe impl<const N: usize, const SLOT: usize> Send for crate::sched::Sched<N, SLOT> {}

@@ -20,16 +20,20 @@ pub(crate) struct RunQueue {
     /// The newest queued slot (stale while the queue is empty).
     tail: Cell<u16>,
     /// The scheduler's links (set once by `Sched::init`).
-    links: Cell<&'static [Cell<u16>]>,
+    links: Cell<Option<&'static [Cell<u16>]>>,
 }
 
 impl RunQueue {
+    /// All zero bytes (see `Sched::new`); [`RunQueue::init`] makes it an empty queue.
     pub(crate) const fn new() -> Self {
-        RunQueue { head: Cell::new(NIL), tail: Cell::new(NIL), links: Cell::new(&[]) }
+        RunQueue { head: Cell::new(0), tail: Cell::new(0), links: Cell::new(None) }
     }
 
-    pub(crate) fn set_links(&self, links: &'static [Cell<u16>]) {
-        self.links.set(links);
+    /// Empties the queue and gives it the scheduler's links. Once, before any other use.
+    pub(crate) fn init(&self, links: &'static [Cell<u16>]) {
+        self.head.set(NIL);
+        self.tail.set(NIL);
+        self.links.set(Some(links));
     }
 
     /// Appends slot `idx`. The caller guarantees it is on no list.
@@ -56,13 +60,13 @@ impl RunQueue {
 
     #[inline]
     pub(crate) fn push(&self, idx: u16) {
-        self.push_in(self.links.get(), idx);
+        self.push_in(self.links(), idx);
     }
 
     /// Removes slot `idx`, keeping the others' order. O(queued); used when a queued task is stopped
     /// or picked by a higher class.
     pub(crate) fn remove(&self, idx: u16) {
-        let links = self.links.get();
+        let links = self.links();
         let mut prev = NIL;
         let mut at = self.head.get();
         while let Some(n) = links.get(usize::from(at)) {
@@ -86,7 +90,7 @@ impl RunQueue {
     /// The scheduler's links, which the sampled list shares.
     #[inline]
     pub(crate) fn links(&self) -> &'static [Cell<u16>] {
-        self.links.get()
+        self.links.get().unwrap_or(&[])
     }
 
     #[inline]

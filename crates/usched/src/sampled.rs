@@ -23,8 +23,14 @@ pub(crate) struct SampledList {
 }
 
 impl SampledList {
+    /// All zero bytes (see `Sched::new`); [`SampledList::init`] makes it an empty list.
     pub(crate) const fn new() -> Self {
-        SampledList { head: Cell::new(NIL), len: Cell::new(0), pollers: Cell::new(0), epoch: Cell::new(0) }
+        SampledList { head: Cell::new(0), len: Cell::new(0), pollers: Cell::new(0), epoch: Cell::new(0) }
+    }
+
+    /// Empty. Once, before any other use.
+    pub(crate) fn init(&self) {
+        self.head.set(NIL);
     }
 
     #[inline(always)]

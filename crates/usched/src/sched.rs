@@ -80,7 +80,8 @@ enum Urgent {
 /// A cooperative scheduler with `N` task slots of `SLOT` bytes each.
 ///
 /// Everything is inside this value: no heap, no statics. It must live for `'static` (wakers may
-/// outlive any stack frame), so put it in a `static_cell::StaticCell` on a board, or leak a box on a host.
+/// outlive any stack frame): on a board, a `static_cell::ConstStaticCell` (see [`Sched::new`]); on
+/// a host, a leaked box.
 ///
 /// ```
 /// use core::time::Duration;
@@ -119,7 +120,9 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     pub(crate) running: Cell<bool>,
     pub(crate) shutting_down: Cell<bool>,
     /// How the run whose final drops a panic interrupted ended (see `unwind.rs`).
-    pub(crate) ending: Cell<Option<RunEnd>>,
+    /// (Not an `Option<RunEnd>`, whose `None` is not zero bytes: see `Sched::new`.)
+    pub(crate) ending: Cell<RunEnd>,
+    pub(crate) ending_pending: Cell<bool>,
     pub(crate) poll_interval_us: Cell<u64>,
     pub(crate) idle_hook: Cell<Option<&'static dyn Fn()>>,
     pub(crate) passes: Cell<u64>,
@@ -134,10 +137,18 @@ impl<const N: usize, const SLOT: usize> Default for Sched<N, SLOT> {
 }
 
 impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
-    /// An empty scheduler. `const`, so it can initialise a static.
+    /// An empty scheduler. `const`, and all zero bytes: in a `static` it goes to `.bss`, so start-up
+    /// neither copies it from flash nor builds it on the stack, however large its slots (a
+    /// `StaticCell::init(Sched::new())` may build it on the stack first). The first `spawn` or
+    /// `run` sets up its lists.
     ///
     /// ```
-    /// let s: &'static usched::Sched<8, 512> = Box::leak(Box::new(usched::Sched::new()));
+    /// use static_cell::ConstStaticCell;
+    /// use usched::Sched;
+    ///
+    /// static SCHED: ConstStaticCell<Sched<8, 512>> = ConstStaticCell::new(Sched::new());
+    ///
+    /// let s: &'static Sched<8, 512> = SCHED.take(); // once; a second `take` panics
     /// assert_eq!(s.free_slots(), 8);
     /// ```
     pub const fn new() -> Self {
@@ -148,8 +159,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         Sched {
             core: Core::new(),
             headers: [const { Header::empty() }; N],
-            links: [const { Cell::new(NIL) }; N],
-            join_targets: [const { Cell::new(NIL) }; N],
+            links: [const { Cell::new(0) }; N],
+            join_targets: [const { Cell::new(0) }; N],
             timers: DeadlineHeap::new(),
             free: FreeSlots::new(),
             live: Cell::new(0),
@@ -157,7 +168,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             inited: Cell::new(false),
             running: Cell::new(false),
             shutting_down: Cell::new(false),
-            ending: Cell::new(None),
+            ending: Cell::new(RunEnd::Finished),
+            ending_pending: Cell::new(false),
             poll_interval_us: Cell::new(0),
             idle_hook: Cell::new(None),
             passes: Cell::new(0),
@@ -174,13 +186,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         for (i, h) in self.headers.iter().enumerate() {
             h.idx.set(i as u16);
         }
-        // Lowest slot on top of the free stack.
-        for i in (0..N).rev() {
-            self.free.push(&self.links, i as u16);
+        for t in &self.join_targets {
+            t.set(NIL);
         }
-        self.core.headers.set(&self.headers);
-        self.core.ready.set_links(&self.links);
-        self.core.join_targets.set(&self.join_targets);
+        self.free.init(&self.links);
+        self.timers.init();
+        self.core.init(&self.headers, &self.links, &self.join_targets);
     }
 
     // ----- spawning -----------------------------------------------------------------------
@@ -310,7 +321,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         // Puts the scheduler back in order if a panic unwinds out of `run` (see `unwind.rs`).
         let unwinding = Defer(|| self.unwound());
         self.drop_panicked();
-        if let Some(end) = self.ending.get() {
+        if self.ending_pending.get() {
+            let end = self.ending.get();
             // A panic interrupted the final drops of the last run: finish them, and end as it did.
             self.shutdown();
             return self.ran(end, unwinding, running);
@@ -346,7 +358,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 break end;
             }
         };
-        self.ending.set(Some(end));
+        self.ending.set(end);
+        self.ending_pending.set(true);
         self.shutdown();
         self.ran(end, unwinding, running)
     }
@@ -359,7 +372,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         running: crate::sched_core::Running<'_>,
     ) -> RunEnd {
         unwinding.cancel();
-        self.ending.set(None);
+        self.ending_pending.set(false);
         drop(running);
         self.running.set(false);
         end

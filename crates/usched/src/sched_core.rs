@@ -78,7 +78,8 @@ pub(crate) struct Core {
     pub(crate) ready: RunQueue,
     /// Tasks waiting on a poller or an interrupt line (`sampled.rs`), linked like the run queue.
     pub(crate) sampled: crate::sampled::SampledList,
-    pub(crate) headers: Cell<&'static [Header]>,
+    /// The scheduler's headers (set by `Sched::init`; read through [`Core::headers`]).
+    headers: Cell<Option<&'static [Header]>>,
     /// Written by `run` before any poll; read only by wait futures on the scheduler's own context.
     pub(crate) clock: Cell<Option<&'static dyn Clock>>,
     /// `MODE_RUN` or `MODE_SAMPLE`.
@@ -101,7 +102,7 @@ pub(crate) struct Core {
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
-    pub(crate) join_targets: Cell<&'static [Cell<u16>]>,
+    join_targets: Cell<Option<&'static [Cell<u16>]>>,
     /// Timed waits polled by combinators with wakers of their own (`raw::ForeignTimer`): the
     /// first node, and how many.
     pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
@@ -115,30 +116,62 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    /// All zero bytes, like the rest of a new scheduler (see `Sched::new`); [`Core::init`] sets
+    /// the fields whose resting value is not zero.
     pub(crate) const fn new() -> Core {
         Core {
             tally: Tally::new(),
             wakes: WakeStack::new(),
             ready: RunQueue::new(),
             sampled: crate::sampled::SampledList::new(),
-            headers: Cell::new(&[]),
+            headers: Cell::new(None),
             clock: Cell::new(None),
             mode: SharedU8::new(MODE_RUN),
             offer: SharedU64::new(0),
             reached: SharedU8::new(0),
-            sampled_join: Cell::new(NIL),
-            req_deadline: SharedU64::new(u64::MAX),
+            sampled_join: Cell::new(0),
+            req_deadline: SharedU64::new(0),
             joining: SharedPtr::null(),
             joiners: Cell::new(0),
-            join_to: Cell::new(NIL),
+            join_to: Cell::new(0),
             foreign: Cell::new(ptr::null()),
             foreign_len: Cell::new(0),
-            join_targets: Cell::new(&[]),
-            current: Cell::new(NIL),
+            join_targets: Cell::new(None),
+            current: Cell::new(0),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
             cx: AtomicPtr::new(ptr::null_mut()),
         }
+    }
+
+    /// Gives the core its scheduler's arrays and the resting values of its fields. Once, by
+    /// `Sched::init`, before any other use.
+    pub(crate) fn init(
+        &self,
+        headers: &'static [Header],
+        links: &'static [Cell<u16>],
+        join_targets: &'static [Cell<u16>],
+    ) {
+        self.headers.set(Some(headers));
+        self.join_targets.set(Some(join_targets));
+        self.ready.init(links);
+        self.sampled.init();
+        self.sampled_join.set(NIL);
+        self.req_deadline.set(u64::MAX);
+        self.join_to.set(NIL);
+        self.current.set(NIL);
+    }
+
+    /// The scheduler's headers (empty before `Sched::init`).
+    #[inline]
+    pub(crate) fn headers(&self) -> &'static [Header] {
+        self.headers.get().unwrap_or(&[])
+    }
+
+    /// What each slot joins (see the field).
+    #[inline]
+    pub(crate) fn join_targets(&self) -> &'static [Cell<u16>] {
+        self.join_targets.get().unwrap_or(&[])
     }
 
     /// Makes an idle scheduler look again. Safe from any thread or interrupt handler.

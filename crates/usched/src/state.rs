@@ -170,27 +170,27 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
         return;
     }
     let answers = |joins: u16| joins == target || joins == JOIN_ANY;
-    let targets = core.join_targets.get();
+    let targets = core.join_targets();
     let waits_for = |h: &&Header| {
         h.state().kind() == State::JOINING
             && answers(targets.get(usize::from(h.idx.get())).map_or(JOIN_ANY, core::cell::Cell::get))
     };
     // Oldest first, as ties go everywhere else (O(slots) per joiner woken; joins are rare). A
     // woken task is no longer `JOINING`, so each round finds the next one.
-    while let Some(h) = core.headers.get().iter().filter(waits_for).min_by_key(|h| h.serial()) {
+    while let Some(h) = core.headers().iter().filter(waits_for).min_by_key(|h| h.serial()) {
         wake(core, h);
     }
     // A joiner being sampled right now (its poller callback ended the task it joins) is not
     // `JOINING` at this moment: it gets its real poll instead.
     let sj = core.sampled_join.get();
     if sj != crate::run_queue::NIL && answers(sj) {
-        if let Some(h) = core.headers.get().get(usize::from(core.current.get())) {
+        if let Some(h) = core.headers().get(usize::from(core.current.get())) {
             h.set_state(h.state().with(State::YIELD));
         }
     }
     // Recounted: a joiner being sampled counts too (it is `RUNNING` now, `JOINING` again after
     // its sample poll, unless it was just told to run).
-    let left = core.headers.get().iter().filter(|h| h.state().kind() == State::JOINING).count();
+    let left = core.headers().iter().filter(|h| h.state().kind() == State::JOINING).count();
     core.joiners.set(left + usize::from(sj != crate::run_queue::NIL));
 }
 
@@ -199,7 +199,7 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
 /// waiting (it runs anyway).
 pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
     let s = hdr.state();
-    let target = core.join_targets.get().get(usize::from(hdr.idx.get()));
+    let target = core.join_targets().get(usize::from(hdr.idx.get()));
     if s.kind() == State::JOINING {
         // It joins a task too: now either news wakes it.
         if let Some(t) = target {
