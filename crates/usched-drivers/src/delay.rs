@@ -34,14 +34,14 @@ use usched::{timeout_at, Clock, Instant, IrqLine};
 /// let s: &'static Sched<2, 512> = Box::leak(Box::new(Sched::new()));
 /// s.spawn(async move {
 ///     let _ = WATCHDOG.run(|| {
-///         assert_eq!(CLOCK.now(), Instant::from_millis(400)); // the last feed at 300 ms + 100 ms
+///         assert_eq!(CLOCK.now(), Instant::from_millis(250)); // the last feed at 150 ms + 100 ms
 ///         s.stop_all();
 ///     }).await;
 /// }).unwrap();
 /// s.spawn(async {
 ///     for _ in 0..3 {
-///         WATCHDOG.trigger(Duration::from_millis(100)); // fed at 0, 100, 200, 300 ms
-///         sleep(Duration::from_millis(100)).await;
+///         WATCHDOG.trigger(Duration::from_millis(100)); // fed at 0, 50, 100 and 150 ms
+///         sleep(Duration::from_millis(50)).await;
 ///     }
 ///     WATCHDOG.trigger(Duration::from_millis(100));
 /// }).unwrap();
