@@ -319,7 +319,7 @@ impl<const COLS: usize, const ROWS: usize> Lcd<COLS, ROWS> {
 
 /// Where row `row` starts in display RAM.
 const fn row_address(row: usize, cols: usize) -> u8 {
-    let base = if row % 2 == 0 { 0x00 } else { 0x40 };
+    let base = if row & 1 == 0 { 0x00 } else { 0x40 };
     let offset = if row >= 2 { cols } else { 0 };
     (base + offset) as u8
 }

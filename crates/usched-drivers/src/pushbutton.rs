@@ -295,7 +295,12 @@ impl Pushbutton {
     ///     }
     /// }).unwrap();
     /// ```
-    pub async fn run<P, C>(&self, mut pin: P, clock: &C, mut on_event: impl FnMut(ButtonEvent)) -> Result<Infallible, P::Error>
+    pub async fn run<P, C>(
+        &self,
+        mut pin: P,
+        clock: &C,
+        mut on_event: impl FnMut(ButtonEvent),
+    ) -> Result<Infallible, P::Error>
     where
         P: InputPin,
         C: Clock + ?Sized,

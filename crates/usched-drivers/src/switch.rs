@@ -176,7 +176,12 @@ impl Switch {
     ///     }
     /// }).unwrap();
     /// ```
-    pub async fn run<P, C>(&self, mut pin: P, clock: &C, mut on_event: impl FnMut(SwitchEvent)) -> Result<Infallible, P::Error>
+    pub async fn run<P, C>(
+        &self,
+        mut pin: P,
+        clock: &C,
+        mut on_event: impl FnMut(SwitchEvent),
+    ) -> Result<Infallible, P::Error>
     where
         P: InputPin,
         C: Clock + ?Sized,

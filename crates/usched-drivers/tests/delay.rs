@@ -12,7 +12,10 @@ use usched_drivers::{after, after_task, Delay};
 use usched_sim::{Board, SimClock};
 
 /// A delay on `board`, its fire times, and a scheduler that stops at `until` µs.
-fn delay_on(board: &'static Board, until: u64) -> (&'static Delay<Board>, Log<()>, &'static common::TestSched) {
+fn delay_on(
+    board: &'static Board,
+    until: u64,
+) -> (&'static Delay<Board>, Log<()>, &'static common::TestSched) {
     let d: &'static Delay<Board> = Box::leak(Box::new(Delay::new(board)));
     let fired = Log::new();
     let s = sched();
@@ -153,7 +156,8 @@ fn after_task_runs_a_task_later_and_cancel_stops_it() {
         l1.push(board, "task ends");
     })
     .unwrap();
-    let cancelled = after(s, board, Duration::from_millis(100), move || l2.push(board, "cancelled one")).unwrap();
+    let cancelled =
+        after(s, board, Duration::from_millis(100), move || l2.push(board, "cancelled one")).unwrap();
     s.spawn(async move {
         sleep_until(Instant::from_millis(99)).await;
         assert!(cancelled.cancel());

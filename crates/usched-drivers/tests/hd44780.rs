@@ -11,8 +11,8 @@ use usched_drivers::{Lcd, LcdError, LcdPins};
 use usched_sim::{Board, Hd44780};
 
 /// A `C` × `R` display on a fresh board, its writer spawned; the scheduler to add tasks to.
-fn display<const C: usize, const R: usize>() -> (&'static Board, Hd44780, &'static Lcd<C, R>, &'static common::TestSched)
-{
+fn display<const C: usize, const R: usize>(
+) -> (&'static Board, Hd44780, &'static Lcd<C, R>, &'static common::TestSched) {
     let board = Board::new();
     let pins = ["RS", "E", "D4", "D5", "D6", "D7"].map(|n| board.output(n));
     let sim = Hd44780::attach(pins, C, R);
@@ -58,7 +58,10 @@ fn four_rows_and_one_row_and_forty_columns() {
     }
     stop_at(s, 100);
     s.run(board);
-    assert_eq!(sim.rows(), ["row zero            ", "row one             ", "row two             ", "row three           "]);
+    assert_eq!(
+        sim.rows(),
+        ["row zero            ", "row one             ", "row two             ", "row three           "]
+    );
     assert_eq!(sim.violations(), []);
 
     let (board, sim, lcd, s) = display::<40, 1>();
@@ -74,7 +77,14 @@ fn start_up_follows_the_datasheet_times() {
     let (board, sim, _lcd, s) = display::<16, 2>();
     stop_at(s, 100);
     s.run(board);
-    let e: Vec<u64> = board.find("E").unwrap().history().iter().filter(|&&(_, l)| !l).map(|&(t, _)| t.as_micros()).collect();
+    let e: Vec<u64> = board
+        .find("E")
+        .unwrap()
+        .history()
+        .iter()
+        .filter(|&&(_, l)| !l)
+        .map(|&(t, _)| t.as_micros())
+        .collect();
     // The four reset nibbles: 50 ms after power, then 4.5 ms, 150 µs, 50 µs apart.
     assert_eq!(e[..4], [50_000, 54_500, 54_650, 54_700]);
     assert_eq!(sim.violations(), []);

@@ -11,7 +11,12 @@ use usched_drivers::{Pushbutton, PushbuttonConfig, Wiring};
 use usched_sim::{Board, Pin};
 
 /// Runs a button with `config` on `pin` until `until` µs; the events with their times.
-fn run_button(board: &'static Board, pin: Pin, config: PushbuttonConfig, until: u64) -> Vec<(ButtonEvent, u64)> {
+fn run_button(
+    board: &'static Board,
+    pin: Pin,
+    config: PushbuttonConfig,
+    until: u64,
+) -> Vec<(ButtonEvent, u64)> {
     let pb: &'static Pushbutton = Box::leak(Box::new(Pushbutton::new(config)));
     let log = Log::new();
     let s = sched();
@@ -83,7 +88,10 @@ fn double_click_just_inside_the_window() {
     // The last sample before press + 400 ms is at 480 ms.
     let (board, pin) = clicks(&[(100, 160), (480, 540)]);
     let got = run_button(board, pin, DEFAULT, ms(2_000));
-    assert_eq!(got, [(Press, ms(100)), (Release, ms(160)), (Double, ms(480)), (Press, ms(480)), (Release, ms(540))]);
+    assert_eq!(
+        got,
+        [(Press, ms(100)), (Release, ms(160)), (Double, ms(480)), (Press, ms(480)), (Release, ms(540))]
+    );
 }
 
 #[test]
@@ -116,7 +124,10 @@ fn a_triple_click_gives_one_double() {
 fn the_second_press_of_a_double_starts_no_long_timer() {
     let (board, pin) = clicks(&[(100, 160), (200, 2_500)]);
     let got = run_button(board, pin, DEFAULT, ms(3_000));
-    assert_eq!(got, [(Press, ms(100)), (Release, ms(160)), (Double, ms(200)), (Press, ms(200)), (Release, ms(2_500))]);
+    assert_eq!(
+        got,
+        [(Press, ms(100)), (Release, ms(160)), (Double, ms(200)), (Press, ms(200)), (Release, ms(2_500))]
+    );
 }
 
 #[test]
