@@ -281,9 +281,9 @@ impl<const COLS: usize, const ROWS: usize> Lcd<COLS, ROWS> {
     /// let lcd: &'static Lcd<16, 2> = Box::leak(Box::new(Lcd::new()));
     /// let s: &'static usched::Sched<1, 1024> = Box::leak(Box::new(usched::Sched::new()));
     /// s.spawn(async move {
-    ///     if let Err(e) = lcd.run(LcdPins { rs, e, d4, d5, d6, d7 }, NoWait).await {
-    ///         println!("{e}");
-    ///     }
+    ///     // It only ever ends with an error (its `Ok` type is `Infallible`).
+    ///     let Err(e) = lcd.run(LcdPins { rs, e, d4, d5, d6, d7 }, NoWait).await;
+    ///     println!("{e}");
     /// }).unwrap();
     /// ```
     pub async fn run<RS, E, D4, D5, D6, D7, D>(

@@ -290,9 +290,9 @@ impl Pushbutton {
     /// let pb: &'static Pushbutton = Box::leak(Box::new(Pushbutton::new(Default::default())));
     /// let s: &'static Sched<1, 1024> = Box::leak(Box::new(Sched::new()));
     /// s.spawn(async move {
-    ///     if let Err(e) = pb.run(pin, board, |e| println!("{e:?}")).await {
-    ///         println!("pin error: {e:?}");
-    ///     }
+    ///     // It only ever ends with an error (its `Ok` type is `Infallible`).
+    ///     let Err(e) = pb.run(pin, board, |e| println!("{e:?}")).await;
+    ///     println!("pin error: {e:?}");
     /// }).unwrap();
     /// ```
     pub async fn run<P, C>(

@@ -171,9 +171,9 @@ impl Switch {
     /// let sw: &'static Switch = Box::leak(Box::new(Switch::new()));
     /// let s: &'static Sched<1, 512> = Box::leak(Box::new(Sched::new()));
     /// s.spawn(async move {
-    ///     if let Err(e) = sw.run(pin, board, |e| println!("{e:?}")).await {
-    ///         println!("pin error: {e:?}");
-    ///     }
+    ///     // It only ever ends with an error (its `Ok` type is `Infallible`).
+    ///     let Err(e) = sw.run(pin, board, |e| println!("{e:?}")).await;
+    ///     println!("pin error: {e:?}");
     /// }).unwrap();
     /// ```
     pub async fn run<P, C>(
