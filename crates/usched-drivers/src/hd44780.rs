@@ -166,14 +166,21 @@ struct RowWriter<const COLS: usize> {
     len: usize,
 }
 
-impl<const COLS: usize> fmt::Write for RowWriter<COLS> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
+impl<const COLS: usize> RowWriter<COLS> {
+    /// Appends `s`, one cell per `char`, dropping what does not fit.
+    fn push(&mut self, s: &str) {
         for c in s.chars() {
             if let Some(cell) = self.cells.get_mut(self.len) {
                 *cell = to_rom(c);
                 self.len += 1;
             }
         }
+    }
+}
+
+impl<const COLS: usize> fmt::Write for RowWriter<COLS> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push(s);
         Ok(())
     }
 }
@@ -212,10 +219,13 @@ impl<const COLS: usize, const ROWS: usize> Lcd<COLS, ROWS> {
     /// assert!(lcd.set_row(2, "x").is_err());
     /// ```
     pub fn set_row(&self, row: usize, text: &str) -> Result<(), LcdError> {
-        self.set_row_fmt(row, format_args!("{text}"))
+        let mut w = RowWriter { cells: [b' '; COLS], len: 0 };
+        w.push(text);
+        self.store(row, &w.cells)
     }
 
-    /// Sets row `row` to formatted text, without allocating (the `write!` of a row).
+    /// Sets row `row` to formatted text, without allocating (the `write!` of a row). It links
+    /// `core::fmt`, which [`set_row`](Self::set_row) does not.
     ///
     /// ```
     /// let lcd: usched_drivers::Lcd<8, 1> = usched_drivers::Lcd::new();
@@ -223,14 +233,19 @@ impl<const COLS: usize, const ROWS: usize> Lcd<COLS, ROWS> {
     /// assert_eq!(&lcd.row(0).unwrap(), b"t=42    ");
     /// ```
     pub fn set_row_fmt(&self, row: usize, args: fmt::Arguments<'_>) -> Result<(), LcdError> {
-        let (Some(cells), Some(dirty)) = (self.text.get(row), self.dirty.get(row)) else {
-            return Err(LcdError::NoSuchRow { row, rows: ROWS });
-        };
         let mut w = RowWriter { cells: [b' '; COLS], len: 0 };
         // `RowWriter` never fails; an erroring `Display` impl leaves what it wrote so far.
         let _ = fmt::write(&mut w, args);
+        self.store(row, &w.cells)
+    }
+
+    /// Puts `cells` into row `row`, marking it dirty if anything changed.
+    fn store(&self, row: usize, new: &[u8; COLS]) -> Result<(), LcdError> {
+        let (Some(cells), Some(dirty)) = (self.text.get(row), self.dirty.get(row)) else {
+            return Err(LcdError::NoSuchRow { row, rows: ROWS });
+        };
         let mut changed = false;
-        for (cell, &b) in cells.iter().zip(w.cells.iter()) {
+        for (cell, &b) in cells.iter().zip(new.iter()) {
             changed |= cell.replace(b) != b;
         }
         if changed {
