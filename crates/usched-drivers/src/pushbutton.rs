@@ -276,8 +276,9 @@ impl Pushbutton {
         }
     }
 
-    /// The button's task: reads `pin` at start (taken as released: no event, and the idle level
-    /// for [`Wiring::Auto`]) and then every debounce period, reporting each event to `on_event`
+    /// The button's task: reads `pin` at start (its state then, without an event; with
+    /// [`Wiring::Auto`] that level is "released") and then every debounce period, reporting each
+    /// event to `on_event`
     /// and to the tasks awaiting it. Never returns, except with the pin's error. Times come from
     /// `clock`, the clock the scheduler runs on. Run one runner per button.
     ///
@@ -311,8 +312,8 @@ impl Pushbutton {
         let mut ticker = Ticker::new(clock.now(), self.config.debounce);
         let mut g = Gesture::default();
         loop {
-            let wake = [Some(ticker.next()), g.long_at, g.release_at].into_iter().flatten().min();
-            sleep_until(wake.unwrap_or(ticker.next())).await;
+            let wake = [g.long_at, g.release_at].into_iter().flatten().fold(ticker.next(), Instant::min);
+            sleep_until(wake).await;
             let now = clock.now();
             if now >= ticker.next() {
                 ticker.advance(now);
