@@ -2,7 +2,7 @@
 //!
 //! The flash cost of a driver is the `text` size of the program that runs it minus that of
 //! `baseline`, the same program with one yielding task instead. Build and measure with
-//! `cargo build --release` here, then `arm-none-eabi-size target/thumbv7em-none-eabihf/release/*`
+//! `cargo build --release` here (and `--target thumbv6m-none-eabi`), then `arm-none-eabi-size`
 //! (see `report.sh`).
 #![no_std]
 
