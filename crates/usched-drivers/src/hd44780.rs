@@ -272,7 +272,7 @@ impl<const COLS: usize, const ROWS: usize> Lcd<COLS, ROWS> {
         Some(out)
     }
 
-    /// True while some row has changes the writer has not sent yet.
+    /// True while some row has changes the writer has not started sending yet.
     ///
     /// ```
     /// let lcd: usched_drivers::Lcd<4, 1> = usched_drivers::Lcd::new();

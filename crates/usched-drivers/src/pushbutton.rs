@@ -11,7 +11,8 @@
 //!   press + `long` (the runner sleeps until then rather than waiting for a sample). A release
 //!   seen by a sample at that same instant comes first, and cancels it.
 //! - **double click**: a press less than `double` (0.4 s) after the previous press, press to press.
-//!   At exactly `double` it is a new first press.
+//!   At exactly `double` it is a new first press. The double is reported just before that second
+//!   press, as the original did.
 //!
 //! Three quirks of the original are fixed. After a double the window closes, so a triple click is
 //! one double and then a fresh first press (the original reported a second double). The second
