@@ -25,6 +25,9 @@ demos!(
     instrument = "../examples/instrument.rs",
     pause = "../examples/pause.rs",
     cleanup = "../examples/cleanup.rs",
+    irqtest = "../examples/irqtest.rs",
+    lcdtest = "../examples/lcdtest.rs",
+    pushbuttontest = "../examples/pushbuttontest.rs",
 );
 
 fn check(name: &str, got: String) {

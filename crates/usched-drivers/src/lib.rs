@@ -1,0 +1,85 @@
+//! # usched-drivers: the original usched's drivers, on embedded-hal 1.0
+//!
+//! Half of what made the MicroPython `usched` useful was its small set of drivers: a debounced
+//! switch, a pushbutton with long press and double click, a retriggerable delay, and a character
+//! LCD that never makes the other threads wait. This crate brings them to any board with an
+//! embedded-hal 1.0 HAL, driven by the [`usched`] scheduler. `no_std`, no allocation, no `unsafe`.
+//!
+//! | original              | here                                                        |
+//! |-----------------------|-------------------------------------------------------------|
+//! | `Switch`              | [`Switch`]: await [`Switch::closed`] / [`Switch::opened`], or a callback |
+//! | `Pushbutton`          | [`Pushbutton`]: press, release, long, double; any wiring; `suppress` |
+//! | `Delay`               | [`Delay`]: retriggerable, shortenable, stoppable, triggered from interrupts |
+//! | `future(t, f)`        | [`after`] / [`after_task`] → a handle that cancels it          |
+//! | `LCD` (`lcdthread`)   | [`Lcd`] and [`Lcd::run`] on six `OutputPin`s                   |
+//!
+//! ## The shape every driver shares
+//!
+//! A driver is two halves. A small *shared* value (`Switch`, `Pushbutton`, `Delay`, `Lcd`) holds
+//! what other tasks read, await or change; it is borrowed by all of them, so it usually lives in a
+//! `static` (or, on a host, a leaked `Box`). A *runner*, an `async fn run(..)` on it, owns the pins
+//! and does the work; spawn it as the driver's one task. Callbacks are passed to the runner, so
+//! nothing is stored as a trait object and nothing is allocated.
+//!
+//! Runners read the time from the [`usched::Clock`] the scheduler runs on (the same `&'static`
+//! clock passed to [`usched::Sched::run`]): the core has no ambient "now" on a chip, and a
+//! [`Delay`] triggered from an interrupt handler must know the time of the trigger itself.
+//!
+//! Events a task awaits are latched, like an asyncio `Event`: one that happens while no task waits
+//! is kept (once, not counted) for the next wait. Await in a loop, or use the callback, to see each.
+//!
+//! ```
+//! use core::time::Duration;
+//! use usched::{Instant, Sched};
+//! use usched_drivers::Switch;
+//! use usched_sim::Board;
+//!
+//! let board = Board::new();
+//! let pin = board.input("X5", true); // pulled up; the switch connects it to ground
+//! board.press_at(Instant::from_millis(105), &pin);
+//! let sw: &'static Switch = Box::leak(Box::new(Switch::new()));
+//! let s: &'static Sched<2, 512> = Box::leak(Box::new(Sched::new()));
+//! s.spawn(async move { let _ = sw.run(pin, board, |_| {}).await; }).unwrap();
+//! s.spawn(async move {
+//!     sw.closed().await;
+//!     assert_eq!(board.now(), Instant::from_millis(120)); // the first sample after 105 ms
+//!     s.stop_all();
+//! }).unwrap();
+//! s.run(board);
+//! ```
+//!
+//! ## Dependencies, and why
+//!
+//! - `usched`: the scheduler the drivers run on (sleeps, signals, interrupt lines, spawning).
+//! - `embedded-hal` 1.0: the pin traits ([`InputPin`](embedded_hal::digital::InputPin),
+//!   [`OutputPin`](embedded_hal::digital::OutputPin)) and [`DelayNs`](embedded_hal::delay::DelayNs)
+//!   for the LCD's sub-microsecond enable pulse, so the drivers run on any HAL.
+//! - `critical-section`: [`Delay::trigger`] may be called from an interrupt handler or another
+//!   thread; the deadline it writes is guarded by a critical section, the one portable way.
+//!
+//! `embedded-hal-async`'s `Wait` is not used: a debouncer must sample at a fixed period whatever
+//! the pin does, so waiting for edges would add an interrupt per bounce and save nothing.
+//!
+//! ## Files
+//!
+//! One concept each: `switch.rs`, `pushbutton.rs`, `delay.rs`, `after.rs`, `hd44780.rs`, the
+//! display ROM's character set in `charset.rs`, and the drift-free sampling clock the two input
+//! drivers share in `ticker.rs`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod after;
+mod charset;
+mod delay;
+mod hd44780;
+mod pushbutton;
+mod switch;
+mod ticker;
+
+pub use after::{after, after_task, AfterHandle};
+pub use charset::{to_rom, PLACEHOLDER};
+pub use delay::Delay;
+pub use hd44780::{Lcd, LcdError, LcdPins};
+pub use pushbutton::{ButtonEvent, Pushbutton, PushbuttonConfig, Wiring};
+pub use switch::{Switch, SwitchEvent};
