@@ -444,3 +444,44 @@ pub(crate) fn running_core() -> Option<&'static Core> {
 // counters and settings, and no waker for it exists. This is what lets a `static`
 // `ConstStaticCell<Sched<..>>` hand a scheduler to the thread that takes it.
 unsafe impl<const N: usize, const SLOT: usize> Send for crate::sched::Sched<N, SLOT> {}
+
+/// A `&'static [T]` given after construction, all zero bytes until then (see `Sched::new`): a
+/// pointer and a length, so that reading an element costs one bounds check, as a slice's does
+/// (an `Option<&[T]>` would add a test for `None` to every read).
+pub(crate) struct StaticSlice<T: 'static> {
+    ptr: Cell<*const T>,
+    len: Cell<usize>,
+}
+
+impl<T: 'static> StaticSlice<T> {
+    /// No elements.
+    pub(crate) const fn empty() -> Self {
+        StaticSlice { ptr: Cell::new(ptr::null()), len: Cell::new(0) }
+    }
+
+    /// From now on, `s`'s elements.
+    pub(crate) fn set(&self, s: &'static [T]) {
+        self.ptr.set(s.as_ptr());
+        self.len.set(s.len());
+    }
+
+    #[inline(always)]
+    pub(crate) fn get(&self, i: usize) -> Option<&'static T> {
+        if i >= self.len.get() {
+            return None;
+        }
+        // SAFETY: `ptr` and `len` come from one `&'static [T]` (only `set` writes them, both, on
+        // this thread: the type is not `Sync`), and `i < len`.
+        let p = unsafe { self.ptr.get().add(i) };
+        // SAFETY: `p` points at element `i` of that slice, alive for ever.
+        Some(unsafe { &*p })
+    }
+
+    pub(crate) fn as_slice(&self) -> &'static [T] {
+        if self.len.get() == 0 {
+            return &[];
+        }
+        // SAFETY: as in `get`: `ptr` and `len` describe one `&'static [T]`, and `len > 0`.
+        unsafe { core::slice::from_raw_parts(self.ptr.get(), self.len.get()) }
+    }
+}

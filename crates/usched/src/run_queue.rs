@@ -14,37 +14,56 @@ use core::cell::Cell;
 /// "No slot": the end of a list.
 pub(crate) const NIL: u16 = u16::MAX;
 
+/// The per-slot links, as the scheduler holds them (an array) or as its core does (set at init).
+pub(crate) trait Links {
+    fn link(&self, idx: u16) -> Option<&Cell<u16>>;
+}
+
+impl<const N: usize> Links for [Cell<u16>; N] {
+    #[inline(always)]
+    fn link(&self, idx: u16) -> Option<&Cell<u16>> {
+        self.get(usize::from(idx))
+    }
+}
+
+impl Links for crate::raw::StaticSlice<Cell<u16>> {
+    #[inline(always)]
+    fn link(&self, idx: u16) -> Option<&Cell<u16>> {
+        self.get(usize::from(idx))
+    }
+}
+
 pub(crate) struct RunQueue {
     /// The oldest queued slot, `NIL` if the queue is empty.
     head: Cell<u16>,
     /// The newest queued slot (stale while the queue is empty).
     tail: Cell<u16>,
     /// The scheduler's links (set once by `Sched::init`).
-    links: Cell<Option<&'static [Cell<u16>]>>,
+    links: crate::raw::StaticSlice<Cell<u16>>,
 }
 
 impl RunQueue {
     /// All zero bytes (see `Sched::new`); [`RunQueue::init`] makes it an empty queue.
     pub(crate) const fn new() -> Self {
-        RunQueue { head: Cell::new(0), tail: Cell::new(0), links: Cell::new(None) }
+        RunQueue { head: Cell::new(0), tail: Cell::new(0), links: crate::raw::StaticSlice::empty() }
     }
 
     /// Empties the queue and gives it the scheduler's links. Once, before any other use.
     pub(crate) fn init(&self, links: &'static [Cell<u16>]) {
         self.head.set(NIL);
         self.tail.set(NIL);
-        self.links.set(Some(links));
+        self.links.set(links);
     }
 
     /// Appends slot `idx`. The caller guarantees it is on no list.
     #[inline(always)]
-    pub(crate) fn push_in(&self, links: &[Cell<u16>], idx: u16) {
-        if let Some(n) = links.get(usize::from(idx)) {
+    pub(crate) fn push_in(&self, links: &impl Links, idx: u16) {
+        if let Some(n) = links.link(idx) {
             n.set(NIL);
         }
         if self.head.get() == NIL {
             self.head.set(idx);
-        } else if let Some(t) = links.get(usize::from(self.tail.get())) {
+        } else if let Some(t) = links.link(self.tail.get()) {
             t.set(idx);
         }
         self.tail.set(idx);
@@ -60,7 +79,7 @@ impl RunQueue {
 
     #[inline]
     pub(crate) fn push(&self, idx: u16) {
-        self.push_in(self.links(), idx);
+        self.push_in(&self.links, idx);
     }
 
     /// Removes slot `idx`, keeping the others' order. O(queued); used when a queued task is stopped
@@ -90,7 +109,7 @@ impl RunQueue {
     /// The scheduler's links, which the sampled list shares.
     #[inline]
     pub(crate) fn links(&self) -> &'static [Cell<u16>] {
-        self.links.get().unwrap_or(&[])
+        self.links.as_slice()
     }
 
     #[inline]

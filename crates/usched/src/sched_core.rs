@@ -79,7 +79,7 @@ pub(crate) struct Core {
     /// Tasks waiting on a poller or an interrupt line (`sampled.rs`), linked like the run queue.
     pub(crate) sampled: crate::sampled::SampledList,
     /// The scheduler's headers (set by `Sched::init`; read through [`Core::headers`]).
-    headers: Cell<Option<&'static [Header]>>,
+    headers: crate::raw::StaticSlice<Header>,
     /// Written by `run` before any poll; read only by wait futures on the scheduler's own context.
     pub(crate) clock: Cell<Option<&'static dyn Clock>>,
     /// `MODE_RUN` or `MODE_SAMPLE`.
@@ -102,7 +102,7 @@ pub(crate) struct Core {
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
-    join_targets: Cell<Option<&'static [Cell<u16>]>>,
+    join_targets: crate::raw::StaticSlice<Cell<u16>>,
     /// Timed waits polled by combinators with wakers of their own (`raw::ForeignTimer`): the
     /// first node, and how many.
     pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
@@ -124,7 +124,7 @@ impl Core {
             wakes: WakeStack::new(),
             ready: RunQueue::new(),
             sampled: crate::sampled::SampledList::new(),
-            headers: Cell::new(None),
+            headers: crate::raw::StaticSlice::empty(),
             clock: Cell::new(None),
             mode: SharedU8::new(MODE_RUN),
             offer: SharedU64::new(0),
@@ -136,7 +136,7 @@ impl Core {
             join_to: Cell::new(0),
             foreign: Cell::new(ptr::null()),
             foreign_len: Cell::new(0),
-            join_targets: Cell::new(None),
+            join_targets: crate::raw::StaticSlice::empty(),
             current: Cell::new(0),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
@@ -152,8 +152,8 @@ impl Core {
         links: &'static [Cell<u16>],
         join_targets: &'static [Cell<u16>],
     ) {
-        self.headers.set(Some(headers));
-        self.join_targets.set(Some(join_targets));
+        self.headers.set(headers);
+        self.join_targets.set(join_targets);
         self.ready.init(links);
         self.sampled.init();
         self.sampled_join.set(NIL);
@@ -165,13 +165,13 @@ impl Core {
     /// The scheduler's headers (empty before `Sched::init`).
     #[inline]
     pub(crate) fn headers(&self) -> &'static [Header] {
-        self.headers.get().unwrap_or(&[])
+        self.headers.as_slice()
     }
 
     /// What each slot joins (see the field).
     #[inline]
     pub(crate) fn join_targets(&self) -> &'static [Cell<u16>] {
-        self.join_targets.get().unwrap_or(&[])
+        self.join_targets.as_slice()
     }
 
     /// Makes an idle scheduler look again. Safe from any thread or interrupt handler.

@@ -308,15 +308,16 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cold]
     #[inline(never)]
     pub(crate) fn polled_slow(&self, idx: usize, done: bool, s: State) {
-        let joining =
-            self.header_at(self.core.joining.get()).is_some_and(|h| usize::from(h.idx.get()) == idx);
-        self.core.joining.set(core::ptr::null());
+        // The poll's declarations are forgotten here whatever happens next.
+        let joining = self.core.joining.replace(core::ptr::null());
         let join_to = self.core.join_to.replace(crate::run_queue::NIL);
         let req = self.core.req_deadline.replace(u64::MAX);
         if done || s.kind() == State::DROPPING {
             self.finish(idx);
             return;
         }
+        let joining =
+            !joining.is_null() && self.header_at(joining).is_some_and(|h| usize::from(h.idx.get()) == idx);
         debug_assert_eq!(s.kind(), State::RUNNING, "a task changed kind during its own poll");
         let h = &self.headers[idx];
         if s.has(State::T) {
@@ -437,14 +438,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.headers[idx].set_state(State::EMPTY);
         self.free.push(&self.links, idx as u16);
         self.live.set(self.live.get() - 1);
-        if let Some(j) = self.header_at(self.core.joining.get()) {
-            // The task being polled is joining (maybe this very task): it runs again after its
-            // poll instead of waiting for a wake that has just happened.
-            if j.state().kind() == State::RUNNING {
-                j.set_state(j.state().with(State::YIELD));
+        let joining = self.core.joining.get();
+        if !joining.is_null() {
+            if let Some(j) = self.header_at(joining) {
+                // The task being polled is joining (maybe this very task): it runs again after its
+                // poll instead of waiting for a wake that has just happened.
+                if j.state().kind() == State::RUNNING {
+                    j.set_state(j.state().with(State::YIELD));
+                }
             }
         }
-        wake_joiners(&self.core, idx as u16);
+        if self.core.joiners.get() != 0 {
+            wake_joiners(&self.core, idx as u16);
+        }
     }
 
     /// A poll of this task panicked and the panic is unwinding out of `run`: the task ends, off

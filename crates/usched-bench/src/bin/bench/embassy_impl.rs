@@ -128,10 +128,10 @@ async fn nop_task1() {}
 
 /// `rounds` rounds of `n` spawns of an empty task through `#[task(pool_size = n)]` (n = 1, 4
 /// or 1000), each round run to completion.
-pub fn spawn(n: usize, rounds: u32) -> Outcome {
+pub fn spawn(n: usize, rounds: u32, time_alone: bool) -> Outcome {
     let (ex, p) = executor(false);
     let sp = ex.spawner();
-    spawn_rounds(n, rounds, p, ex, || match n {
+    spawn_rounds(n, rounds, time_alone, p, ex, || match n {
         1 => sp.spawn(nop_task1().unwrap()),
         4 => sp.spawn(nop_task4().unwrap()),
         _ => sp.spawn(nop_task().unwrap()),
@@ -140,22 +140,31 @@ pub fn spawn(n: usize, rounds: u32) -> Outcome {
 
 /// The same through one `TaskStorage` (no pool, no macro): what a program with one instance of a
 /// task gets, and embassy's cheapest spawn.
-pub fn spawn_storage(rounds: u32) -> Outcome {
+pub fn spawn_storage(rounds: u32, time_alone: bool) -> Outcome {
     static STORAGE: TaskStorage<core::future::Ready<()>> = TaskStorage::new();
     let (ex, p) = executor(false);
     let sp = ex.spawner();
-    spawn_rounds(1, rounds, p, ex, || sp.spawn(STORAGE.spawn(|| core::future::ready(())).unwrap()))
+    spawn_rounds(1, rounds, time_alone, p, ex, || {
+        sp.spawn(STORAGE.spawn(|| core::future::ready(())).unwrap())
+    })
 }
 
-fn spawn_rounds(n: usize, rounds: u32, p: &Pend, ex: &'static Executor, mut one: impl FnMut()) -> Outcome {
+fn spawn_rounds(
+    n: usize,
+    rounds: u32,
+    time_alone: bool,
+    p: &Pend,
+    ex: &'static Executor,
+    mut one: impl FnMut(),
+) -> Outcome {
     let mut spawn_ns = 0u64;
     let t = StdInstant::now();
     for _ in 0..rounds {
-        let t0 = StdInstant::now();
+        let t0 = time_alone.then(StdInstant::now);
         for _ in 0..n {
             one();
         }
-        spawn_ns += t0.elapsed().as_nanos() as u64;
+        spawn_ns += t0.map_or(0, |t0| t0.elapsed().as_nanos() as u64);
         drain(ex, p);
     }
     let ops = n as u64 * u64::from(rounds);

@@ -4,7 +4,8 @@
 //! Workloads: `rr` (N tasks yielding, `iters` yields each), `pingpong` (`iters` round trips),
 //! `timers` (N tasks, `iters` rounds of N distinct deadlines on a virtual clock; `prep` rounds of
 //! deadlines are computed whatever `iters` is), `spawn` (`iters` rounds of N spawns into a pool
-//! of N = 1, 4 or 1000, run to completion; `embassy-storage`: one `TaskStorage`), `cross` (`iters` wakes from another thread), `lateness`
+//! of N = 1, 4 or 1000, run to completion; `embassy-storage`: one `TaskStorage`; `prep` 0: do not
+//! time the spawn loop alone, whose clock reads would be counted as instructions), `cross` (`iters` wakes from another thread), `lateness`
 //! (N tasks sleeping 1 ms periods on the real clock, `iters` each).
 
 mod common;
@@ -63,9 +64,9 @@ fn main() {
         ("timers", "usched") => usched_timers(n, iters, prep),
         ("timers", "embassy") => embassy_impl::timers(n, iters, prep),
         ("timers", "tokio") => tokio_impl::timers(n, iters, prep),
-        ("spawn", "usched") => usched_impl::spawn(n, iters),
-        ("spawn", "embassy") => embassy_impl::spawn(n, iters),
-        ("spawn", "embassy-storage") => embassy_impl::spawn_storage(iters),
+        ("spawn", "usched") => usched_impl::spawn(n, iters, prep != 0),
+        ("spawn", "embassy") => embassy_impl::spawn(n, iters, prep != 0),
+        ("spawn", "embassy-storage") => embassy_impl::spawn_storage(iters, prep != 0),
         ("spawn", "tokio") => tokio_impl::spawn(iters),
         ("spawn", "futures") => futures_impl::spawn(iters),
         ("cross", "usched") => usched_impl::cross(iters),

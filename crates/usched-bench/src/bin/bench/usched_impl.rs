@@ -121,23 +121,23 @@ pub fn timers<const N: usize>(rounds: u32, prep: u32) -> Outcome {
 
 /// `rounds` rounds of `n` spawns of an empty task into a `Sched<n, 16>` (n = 1, 4 or 1000), each
 /// round run to completion.
-pub fn spawn(n: usize, rounds: u32) -> Outcome {
+pub fn spawn(n: usize, rounds: u32, time_alone: bool) -> Outcome {
     match n {
-        1 => spawn_in(leak::<1, 16>(), rounds),
-        4 => spawn_in(leak::<4, 16>(), rounds),
-        _ => spawn_in(leak::<1000, 16>(), rounds),
+        1 => spawn_in(leak::<1, 16>(), rounds, time_alone),
+        4 => spawn_in(leak::<4, 16>(), rounds, time_alone),
+        _ => spawn_in(leak::<1000, 16>(), rounds, time_alone),
     }
 }
 
-fn spawn_in<const N: usize>(s: &'static Sched<N, 16>, rounds: u32) -> Outcome {
+fn spawn_in<const N: usize>(s: &'static Sched<N, 16>, rounds: u32, time_alone: bool) -> Outcome {
     let mut spawn_ns = 0u64;
     let t = StdInstant::now();
     for _ in 0..rounds {
-        let t0 = StdInstant::now();
+        let t0 = time_alone.then(StdInstant::now);
         for _ in 0..N {
             s.spawn(async {}).unwrap();
         }
-        spawn_ns += t0.elapsed().as_nanos() as u64;
+        spawn_ns += t0.map_or(0, |t0| t0.elapsed().as_nanos() as u64);
         s.run(&STILL);
     }
     let ops = N as u64 * u64::from(rounds);
