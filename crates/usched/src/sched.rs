@@ -118,6 +118,8 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     /// (Not an `Option<RunEnd>`, whose `None` is not zero bytes: see `Sched::new`.)
     pub(crate) ending: Cell<RunEnd>,
     pub(crate) ending_pending: Cell<bool>,
+    /// A panic left `run` since the last look: tasks may wait to be dropped (`unwind.rs`).
+    pub(crate) unwound: Cell<bool>,
     pub(crate) poll_interval_us: Cell<u64>,
     pub(crate) idle_hook: Cell<Option<&'static dyn Fn()>>,
     pub(crate) passes: Cell<u64>,
@@ -165,6 +167,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             shutting_down: Cell::new(false),
             ending: Cell::new(RunEnd::Finished),
             ending_pending: Cell::new(false),
+            unwound: Cell::new(false),
             poll_interval_us: Cell::new(0),
             idle_hook: Cell::new(None),
             passes: Cell::new(0),
@@ -173,10 +176,17 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
     }
 
+    /// Sets up the lists the first time the scheduler is used (`new` is all zero bytes).
+    #[inline(always)]
     fn init(&'static self) {
-        if self.inited.get() {
-            return;
+        if !self.inited.get() {
+            self.init_slow();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn init_slow(&'static self) {
         self.inited.set(true);
         for (i, h) in self.headers.iter().enumerate() {
             h.idx.set(i as u16);
@@ -315,7 +325,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let running = crate::sched_core::Running::enter(&self.core);
         // Puts the scheduler back in order if a panic unwinds out of `run` (see `unwind.rs`).
         let unwinding = Defer(|| self.unwound());
-        self.drop_panicked();
+        if self.unwound.replace(false) {
+            self.drop_panicked();
+        }
         if self.ending_pending.get() {
             let end = self.ending.get();
             // A panic interrupted the final drops of the last run: finish them, and end as it did.
@@ -378,6 +390,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cold]
     #[inline(never)]
     fn pass_slow<C: Clock>(&'static self, clock: &'static C) -> Pass {
+        if self.core.tally.is_zero() && !self.core.wakes.pending() {
+            return Pass::Nothing; // the run queue is empty, and nothing else is registered or woken
+        }
         if self.core.tally.stopping() {
             return Pass::End(RunEnd::Stopped);
         }
@@ -611,7 +626,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// Drops every remaining task, oldest first. Destructors cannot spawn meanwhile.
+    #[inline(never)]
     fn shutdown(&'static self) {
+        if self.live.get() == 0 {
+            return; // every task finished: nothing to drop
+        }
         self.shutting_down.set(true);
         let mut order = [0u16; N];
         let mut k = 0;

@@ -50,6 +50,8 @@ impl<F: FnMut()> Drop for Defer<F> {
 impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// A panic is leaving `run`: forget what the interrupted poll was declaring, end the task whose
     /// poll it was, and let `run` and `spawn` work again. Runs no user code.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn unwound(&self) {
         let c = &self.core;
         c.mode.set(MODE_RUN);
@@ -67,11 +69,14 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         self.shutting_down.set(false);
         self.running.set(false);
+        self.unwound.set(true);
     }
 
     /// At the start of `run`: drops, oldest first, the tasks whose polls panicked in an earlier
     /// run (`DROPPING` with their future still in the slot; a slot whose drop is under way
     /// further up this stack has an empty slot already and is left alone).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn drop_panicked(&'static self) {
         loop {
             let left = self
