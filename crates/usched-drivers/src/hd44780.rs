@@ -13,6 +13,8 @@
 //! - the latest text wins: a row set twice before the writer gets to it is sent once, as set last;
 //! - an update made while its row is being sent is not lost: the writer clears a row's dirty mark
 //!   *before* sending it, so a change made mid-row marks it again and the row is sent once more;
+//! - a writer that is stopped (even mid-row) and spawned again, or that ended on a pin error and
+//!   is run again, sends every row anew after its start-up has cleared the display;
 //! - text is padded with spaces or cut to the width, one cell per `char`; characters the display's
 //!   ROM does not have become [`PLACEHOLDER`](crate::PLACEHOLDER) (see [`to_rom`](crate::to_rom)).
 //!
@@ -317,6 +319,14 @@ impl<const COLS: usize, const ROWS: usize> Lcd<COLS, ROWS> {
     {
         let mut bus = Bus { pins, delay };
         bus.init(ROWS > 1).await?;
+        // The start-up cleared the display, whatever it showed before (a writer stopped and
+        // spawned again, or one that ended mid-row on a pin error): every row that is not blank
+        // is sent again.
+        for (cells, dirty) in self.text.iter().zip(&self.dirty) {
+            if cells.iter().any(|c| c.get() != b' ') {
+                dirty.set(true);
+            }
+        }
         loop {
             let Some(row) = self.dirty.iter().position(Cell::get) else {
                 self.changed.wait().await;
