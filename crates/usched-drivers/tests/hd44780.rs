@@ -246,3 +246,23 @@ fn a_writer_stopped_mid_row_finishes_the_row_when_restarted() {
     assert_eq!(sim.row(0), "AAAAAAAAAAAAAAAA");
     assert_eq!(sim.violations(), []);
 }
+
+#[test]
+fn a_row_changed_all_the_time_does_not_starve_the_others() {
+    // Row 0 shows a counter changed every 400 µs, faster than a row takes to send (17 × 50 µs):
+    // it is dirty again each time the writer finishes it. Row 1, set once, must still be shown.
+    let (board, sim, lcd, s) = display::<16, 2>();
+    s.spawn(async move {
+        sleep_until(Instant::from_millis(100)).await;
+        lcd.set_row(1, "row one").unwrap();
+        for n in 0u32.. {
+            lcd.set_row_fmt(0, format_args!("{n}")).unwrap();
+            sleep(Duration::from_micros(400)).await;
+        }
+    })
+    .unwrap();
+    stop_at(s, 200);
+    s.run(board);
+    assert_eq!(sim.row(1), "row one         ");
+    assert_eq!(sim.violations(), []);
+}
