@@ -142,3 +142,30 @@ fn a_late_sample_is_still_a_full_period_from_the_next() {
     s.run(board);
     assert_eq!(log.get(), [(SwitchEvent::Closed, ms(22))]);
 }
+
+#[test]
+fn an_event_awaited_by_two_tasks_resumes_one_of_them() {
+    // Pins what the crate docs say: an awaited event is taken by one wait.
+    let board = Board::new();
+    let pin = board.input("X5", true);
+    board.press_at(Instant::from_millis(100), &pin);
+    let sw: &'static Switch = Box::leak(Box::new(Switch::new()));
+    let s = sched();
+    s.spawn(async move {
+        let _ = sw.run(pin, board, |_| {}).await;
+    })
+    .unwrap();
+    let log = Log::new();
+    for name in ["a", "b"] {
+        let l = log.clone();
+        s.spawn(async move {
+            sw.closed().await;
+            l.push(board, name);
+        })
+        .unwrap();
+    }
+    stop_at(s, ms(1_000));
+    s.run(board);
+    assert_eq!(log.get().len(), 1, "{:?}", log.get());
+    assert_eq!(log.get()[0].1, ms(100));
+}
