@@ -84,8 +84,10 @@ impl<C: Clock + ?Sized + 'static> Delay<C> {
     /// assert_eq!(D.deadline(), Some(usched::Instant::from_millis(10)));
     /// ```
     pub fn trigger(&self, d: Duration) {
-        let at = self.clock.now() + d;
-        critical_section::with(|cs| self.deadline.borrow(cs).set(Some(at)));
+        // The time is read inside the critical section: read outside, an interrupt (or another
+        // thread) could trigger in between, and this trigger would then overwrite the later
+        // one's deadline with one computed from a time before it.
+        critical_section::with(|cs| self.deadline.borrow(cs).set(Some(self.clock.now() + d)));
         self.wake.signal();
     }
 

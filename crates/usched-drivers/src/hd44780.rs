@@ -11,8 +11,12 @@
 //!
 //! - a row set to the text it already shows is not sent again: no bus traffic at all;
 //! - the latest text wins: a row set twice before the writer gets to it is sent once, as set last;
+//! - rows are sent in turn: a row that changes faster than it can be sent does not keep the
+//!   others off the display;
 //! - an update made while its row is being sent is not lost: the writer clears a row's dirty mark
 //!   *before* sending it, so a change made mid-row marks it again and the row is sent once more;
+//! - a writer that is stopped (even mid-row) and spawned again, or that ended on a pin error and
+//!   is run again, sends every row anew after its start-up has cleared the display;
 //! - text is padded with spaces or cut to the width, one cell per `char`; characters the display's
 //!   ROM does not have become [`PLACEHOLDER`](crate::PLACEHOLDER) (see [`to_rom`](crate::to_rom)).
 //!
@@ -317,11 +321,23 @@ impl<const COLS: usize, const ROWS: usize> Lcd<COLS, ROWS> {
     {
         let mut bus = Bus { pins, delay };
         bus.init(ROWS > 1).await?;
+        // The start-up cleared the display, whatever it showed before (a writer stopped and
+        // spawned again, or one that ended mid-row on a pin error): every row that is not blank
+        // is sent again.
+        for (cells, dirty) in self.text.iter().zip(&self.dirty) {
+            if cells.iter().any(|c| c.get() != b' ') {
+                dirty.set(true);
+            }
+        }
+        // Rows are taken in turn, from the one after the row sent last, so a row that changes
+        // faster than it can be sent does not keep the others off the display.
+        let mut last = ROWS - 1;
         loop {
-            let Some(row) = self.dirty.iter().position(Cell::get) else {
+            let Some(row) = (1..=ROWS).map(|k| (last + k) % ROWS).find(|&r| self.dirty[r].get()) else {
                 self.changed.wait().await;
                 continue;
             };
+            last = row;
             // Cleared before sending: a change made while this row is sent marks it again.
             self.dirty[row].set(false);
             bus.byte(false, 0x80 | row_address(row, COLS)).await?;

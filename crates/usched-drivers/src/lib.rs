@@ -16,17 +16,28 @@
 //! ## The shape every driver shares
 //!
 //! A driver is two halves. A small *shared* value (`Switch`, `Pushbutton`, `Delay`, `Lcd`) holds
-//! what other tasks read, await or change; it is borrowed by all of them, so it usually lives in a
-//! `static` (or, on a host, a leaked `Box`). A *runner*, an `async fn run(..)` on it, owns the pins
-//! and does the work; spawn it as the driver's one task. Callbacks are passed to the runner, so
+//! what other tasks read, await or change; it is borrowed by all of them, so it must live for ever.
+//! Only a [`Delay`] (which interrupt handlers and other threads trigger) is `Sync` and can be a plain
+//! `static`. `Switch`, `Pushbutton` and `Lcd` belong to the scheduler's thread (they are not `Sync`,
+//! so `static SW: Switch = Switch::new();` does not compile): on a chip make them once with
+//! `cortex_m::singleton!` (as the crate's size programs do), on a host leak a `Box`. A *runner*,
+//! an `async fn run(..)` on it, owns the pins and does the work; spawn it as the driver's one task. Callbacks are passed to the runner, so
 //! nothing is stored as a trait object and nothing is allocated.
 //!
 //! Runners read the time from the [`usched::Clock`] the scheduler runs on (the same `&'static`
 //! clock passed to [`usched::Sched::run`]): the core has no ambient "now" on a chip, and a
 //! [`Delay`] triggered from an interrupt handler must know the time of the trigger itself.
 //!
-//! Events a task awaits are latched, like an asyncio `Event`: one that happens while no task waits
-//! is kept (once, not counted) for the next wait. Await in a loop, or use the callback, to see each.
+//! Events a task awaits are latched: one that happens while no task waits is kept (once, not
+//! counted) for the next wait. Await in a loop, or use the callback, to see each. Unlike an asyncio
+//! `Event`, an event is *taken* by the wait that sees it: if several tasks await the same event,
+//! only one of them resumes for each occurrence. To tell several tasks, use the callback (or one
+//! task that passes it on).
+//!
+//! ```compile_fail
+//! // Switch, Pushbutton and Lcd are not `Sync`: they cannot be plain statics.
+//! static SW: usched_drivers::Switch = usched_drivers::Switch::new();
+//! ```
 //!
 //! ```
 //! use core::time::Duration;

@@ -12,7 +12,9 @@
 //!   seen by a sample at that same instant comes first, and cancels it.
 //! - **double click**: a press less than `double` (0.4 s) after the previous press, press to press.
 //!   At exactly `double` it is a new first press. The double is reported just before that second
-//!   press, as the original did.
+//!   press, as the original did. A long press closes the window: a press after a long press is a
+//!   first press even inside `double` (reachable only with `long` shorter than `double`; the
+//!   first click of a double is a click, not a hold).
 //!
 //! Three quirks of the original are fixed. After a double the window closes, so a triple click is
 //! one double and then a fresh first press (the original reported a second double). The second

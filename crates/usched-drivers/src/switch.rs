@@ -4,7 +4,9 @@
 //! edge would report a burst of closes and opens; the original's cure, kept here, is to look at
 //! the pin only every debounce period (20 ms by default). Any two readings are then a period
 //! apart, so a burst shorter than the period shows up as a single change at the first sample
-//! after it. The cost is latency: a change is reported up to one period after it settles.
+//! after it. The cost is latency: a change is reported up to one period after it settles (up to
+//! two after a sample that ran late, since the next one then skips a grid instant to stay a
+//! full period away).
 //!
 //! The level at start-up is read and taken as the state without an event, so a switch that is
 //! closed at power-up does not report a close.

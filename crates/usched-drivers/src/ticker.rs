@@ -4,9 +4,11 @@
 //! A debouncer is only as good as the spacing of its samples: two samples closer than the
 //! debounce period could both land inside one burst of contact bounce. Sleeping for the period
 //! after each sample would keep them apart but let the grid drift by however late each wake was.
-//! So the instants are computed, not measured: each is the previous one plus the period. If the
-//! task ever falls more than a period behind (a hog elsewhere), the grid restarts from now instead
-//! of firing a burst of catch-up samples that would no longer be a period apart.
+//! So the instants are computed, not measured: they lie on a fixed grid, start + k·period. A
+//! sample taken late (a hog elsewhere) does not pull the next one closer: the next is the first
+//! grid instant at least a full period after the late one, so grid instants that fell too close
+//! to it (or were missed altogether) are skipped, never caught up in a burst. Samples are thus
+//! always at least a period apart, and the grid never drifts.
 
 use core::time::Duration;
 
@@ -16,13 +18,15 @@ use usched::Instant;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ticker {
     next: Instant,
-    period: Duration,
+    /// The period in µs (at least 1, saturated at `u64::MAX`).
+    period: u64,
 }
 
 impl Ticker {
-    /// A grid whose first instant is one period after `start`.
+    /// A grid whose first instant is one period after `start`. A zero period is taken as 1 µs.
     pub(crate) fn new(start: Instant, period: Duration) -> Self {
-        Ticker { next: start + period, period }
+        let period = u64::try_from(period.as_micros()).unwrap_or(u64::MAX).max(1);
+        Ticker { next: Instant::from_micros(start.as_micros().saturating_add(period)), period }
     }
 
     /// The next instant a sample is due.
@@ -30,11 +34,12 @@ impl Ticker {
         self.next
     }
 
-    /// A sample was taken at `now` (at or after [`next`](Self::next)): move to the next instant.
+    /// A sample was taken at `now` (at or after [`next`](Self::next)): move to the first grid
+    /// instant at least a period after `now`.
     pub(crate) fn advance(&mut self, now: Instant) {
-        self.next = self.next + self.period;
-        if self.next <= now {
-            self.next = now + self.period;
-        }
+        let next = self.next.as_micros();
+        let earliest = now.as_micros().saturating_add(self.period);
+        let steps = earliest.saturating_sub(next).div_ceil(self.period).max(1);
+        self.next = Instant::from_micros(next.saturating_add(steps.saturating_mul(self.period)));
     }
 }

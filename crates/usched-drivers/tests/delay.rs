@@ -178,3 +178,50 @@ fn after_with_no_free_slot_is_an_error_and_changes_nothing() {
     assert_eq!(after(s, board, Duration::ZERO, || {}).unwrap_err(), SpawnError::Full);
     assert_eq!(s.free_slots(), 0);
 }
+
+/// A clock whose first read lets another thread trigger the delay (an interrupt arriving just
+/// after the read) and waits for it, at most 200 ms: if the read is inside the delay's critical
+/// section the other trigger cannot run until it ends.
+struct RacyClock {
+    us: std::sync::atomic::AtomicU64,
+    first: std::sync::atomic::AtomicBool,
+    go: std::sync::Mutex<Option<mpsc::Sender<()>>>,
+    done: std::sync::Mutex<Option<mpsc::Receiver<()>>>,
+}
+
+impl usched::Clock for RacyClock {
+    fn now(&self) -> Instant {
+        use std::sync::atomic::Ordering::SeqCst;
+        let t = Instant::from_micros(self.us.load(SeqCst));
+        if self.first.swap(false, SeqCst) {
+            self.us.store(ms(5), SeqCst);
+            let _ = self.go.lock().unwrap().take().unwrap().send(());
+            let done = self.done.lock().unwrap().take().unwrap();
+            let _ = done.recv_timeout(Duration::from_millis(200));
+        }
+        t
+    }
+    fn idle(&self, _until: Option<Instant>, _wake: &usched::Wakeup) {}
+}
+
+#[test]
+fn a_trigger_interrupted_between_its_clock_read_and_its_write_does_not_undo_the_later_one() {
+    let (go_tx, go_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel();
+    let clock: &'static RacyClock = Box::leak(Box::new(RacyClock {
+        us: 0.into(),
+        first: true.into(),
+        go: Some(go_tx).into(),
+        done: Some(done_rx).into(),
+    }));
+    let d: &'static Delay<RacyClock> = Box::leak(Box::new(Delay::new(clock)));
+    let isr = std::thread::spawn(move || {
+        go_rx.recv().unwrap();
+        d.trigger(Duration::from_millis(10)); // at 5 ms: due at 15 ms
+        let _ = done_tx.send(());
+    });
+    d.trigger(Duration::from_millis(10)); // read the clock at 0 ms, interrupted at once
+    isr.join().unwrap();
+    // Either order of the two triggers ends 10 ms after the one at 5 ms; never at 10 ms.
+    assert_eq!(d.deadline(), Some(Instant::from_millis(15)));
+}

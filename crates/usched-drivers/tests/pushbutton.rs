@@ -227,3 +227,16 @@ fn tasks_await_each_event() {
     assert_eq!(log.get(), [("press", ms(100)), ("release", ms(160)), ("double", ms(200))]);
     assert!(!pb.is_pressed());
 }
+
+#[test]
+fn a_press_after_a_long_press_is_a_first_press_even_inside_the_window() {
+    // long (200 ms) shorter than double (400 ms): the press at 440 ms is 340 ms after the first,
+    // but that one was a long press, which closes the window (as the module docs say).
+    let (board, pin) = clicks(&[(100, 400), (440, 480)]);
+    let config = PushbuttonConfig { long: Some(Duration::from_millis(200)), ..DEFAULT };
+    let got = run_button(board, pin, config, ms(2_000));
+    assert_eq!(
+        got,
+        [(Press, ms(100)), (Long, ms(300)), (Release, ms(400)), (Press, ms(440)), (Release, ms(480))]
+    );
+}

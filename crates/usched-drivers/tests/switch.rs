@@ -102,7 +102,8 @@ fn sampling_does_not_drift_when_the_task_runs_late() {
         let _ = sw.run(pin, board, move |e| l.push(board, e)).await;
     })
     .unwrap();
-    // A hog busy for 7 ms from 15 ms: the sample due at 20 ms runs at 22 ms, but the grid stays.
+    // A hog busy for 7 ms from 15 ms: the sample due at 20 ms runs at 22 ms, but the grid stays
+    // (40 ms, too close to 22 ms, is skipped; then 60, 80 ms).
     s.spawn(async move {
         usched::sleep_until(Instant::from_millis(15)).await;
         board.advance(Duration::from_millis(7));
@@ -111,4 +112,60 @@ fn sampling_does_not_drift_when_the_task_runs_late() {
     stop_at(s, ms(200));
     s.run(board);
     assert_eq!(log.get(), [(SwitchEvent::Closed, ms(80))]);
+}
+
+#[test]
+fn a_late_sample_is_still_a_full_period_from_the_next() {
+    // The sample due at 20 ms runs at 22 ms (a hog). A bounce burst of 19 ms, shorter than the
+    // period, from 21.5 ms to 40.5 ms: the switch bounces open at 39.9 ms and settles closed at
+    // 40.5 ms. Were the next sample at 40 ms, 18 ms after the late one, it would fall inside the
+    // burst and report a spurious open (and a second close at 60 ms). One close, nothing else.
+    let board = Board::new();
+    let pin = board.input("X5", true);
+    board.drive_at(Instant::from_micros(21_500), &pin, false);
+    board.drive_at(Instant::from_micros(39_900), &pin, true);
+    board.drive_at(Instant::from_micros(40_500), &pin, false);
+    let sw: &'static Switch = Box::leak(Box::new(Switch::new()));
+    let log = Log::new();
+    let s = sched();
+    let l = log.clone();
+    s.spawn(async move {
+        let _ = sw.run(pin, board, move |e| l.push(board, e)).await;
+    })
+    .unwrap();
+    s.spawn(async move {
+        usched::sleep_until(Instant::from_millis(15)).await;
+        board.advance(Duration::from_millis(7));
+    })
+    .unwrap();
+    stop_at(s, ms(200));
+    s.run(board);
+    assert_eq!(log.get(), [(SwitchEvent::Closed, ms(22))]);
+}
+
+#[test]
+fn an_event_awaited_by_two_tasks_resumes_one_of_them() {
+    // Pins what the crate docs say: an awaited event is taken by one wait.
+    let board = Board::new();
+    let pin = board.input("X5", true);
+    board.press_at(Instant::from_millis(100), &pin);
+    let sw: &'static Switch = Box::leak(Box::new(Switch::new()));
+    let s = sched();
+    s.spawn(async move {
+        let _ = sw.run(pin, board, |_| {}).await;
+    })
+    .unwrap();
+    let log = Log::new();
+    for name in ["a", "b"] {
+        let l = log.clone();
+        s.spawn(async move {
+            sw.closed().await;
+            l.push(board, name);
+        })
+        .unwrap();
+    }
+    stop_at(s, ms(1_000));
+    s.run(board);
+    assert_eq!(log.get().len(), 1, "{:?}", log.get());
+    assert_eq!(log.get()[0].1, ms(100));
 }
