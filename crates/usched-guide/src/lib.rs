@@ -1,6 +1,6 @@
-//! The guide's chapters are markdown files in `chapters/`, one per module below, so that each
-//! reads as a page and can be edited on its own. Every code block in them is a doc test:
-//! `cargo test -p usched-guide --doc` compiles and runs them all.
+// The guide's chapters are markdown files in `chapters/`, one per module below, so that each
+// reads as a page and can be edited on its own (a stub chapter is filled in by editing its file
+// alone). Every code block in them is a doc test: `cargo test -p usched-guide --doc` runs them all.
 #![doc = include_str!("../chapters/00-index.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
