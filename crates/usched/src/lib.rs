@@ -61,9 +61,8 @@
 //!   `std` feature brings the host's; on a chip, for example `cortex-m`'s
 //!   `critical-section-single-core` feature.
 //! - `portable-atomic`: atomic read-modify-write on chips without it (Cortex-M0, `thumbv6m`), so
-//!   wakes from interrupt handlers (a compare-and-swap onto the wake stack) work there too, and a
-//!   64-bit counter for spawn serials on chips without 64-bit atomics (its `fallback` feature,
-//!   through the critical section); on other targets it is the plain core atomic.
+//!   wakes from interrupt handlers (a compare-and-swap onto the wake stack) work there too; on
+//!   other targets it is the plain core atomic.
 //! - `embedded-hal`: the ecosystem's pin traits, so the [`heartbeat`] drives any board's pin.
 //!
 //! ## Features

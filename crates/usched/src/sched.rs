@@ -46,12 +46,24 @@ use crate::time::{Clock, Instant, Wakeup};
 use crate::unwind::Defer;
 
 /// The next spawn serial, shared by every scheduler in the program, so that a [`TaskId`] from one
-/// scheduler never names a task of another. A 64-bit atomic add where the target has one (one
-/// instruction on x86_64); Cortex-M has none, and `portable-atomic` takes a critical section there.
-static NEXT_SERIAL: portable_atomic::AtomicU64 = portable_atomic::AtomicU64::new(0);
-
+/// scheduler never names a task of another: one atomic add where the target has 64-bit atomics,
+/// a critical section elsewhere (Cortex-M has none; `portable-atomic`'s fallback would lock
+/// through a 2 KiB table of spin locks).
+#[cfg(target_has_atomic = "64")]
 fn next_serial() -> u64 {
-    NEXT_SERIAL.fetch_add(1, Relaxed) & SERIAL_MASK
+    static NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed) & SERIAL_MASK
+}
+
+#[cfg(not(target_has_atomic = "64"))]
+fn next_serial() -> u64 {
+    static NEXT: critical_section::Mutex<Cell<u64>> = critical_section::Mutex::new(Cell::new(0));
+    critical_section::with(|cs| {
+        let c = NEXT.borrow(cs);
+        let serial = c.get();
+        c.set(serial.wrapping_add(1) & SERIAL_MASK);
+        serial
+    })
 }
 
 /// What a slow pass did.
