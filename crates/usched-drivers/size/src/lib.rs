@@ -9,14 +9,16 @@
 use core::convert::Infallible;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use static_cell::ConstStaticCell;
 use usched::{Clock, Instant, Sched, Wakeup};
 
-/// The scheduler of every size program (made once).
+/// The scheduler of every size program: all zero bytes, so it sits in `.bss` and start-up copies
+/// nothing (a `singleton!` would build it on the stack and copy it in).
+static SCHED: ConstStaticCell<Sched<4, 512>> = ConstStaticCell::new(Sched::new());
+
+/// The scheduler of every size program (call once).
 pub fn sched() -> &'static Sched<4, 512> {
-    match cortex_m::singleton!(: Sched<4, 512> = Sched::new()) {
-        Some(s) => s,
-        None => loop {},
-    }
+    SCHED.take()
 }
 
 /// A clock a timer interrupt would advance; it idles with `WFI`.
