@@ -1,0 +1,318 @@
+//! One session: from the first clock edge, through the sync byte, to the failure that ends it.
+//!
+//! A session is the unit of recovery. It starts from a known state (both ends' lines low, the
+//! initiator's first edge), so nothing about the previous session's bit or byte position
+//! survives into it. Each end first sends the sync byte, then a stream of bytes: frames, each
+//! ended by a zero, and single zeros while it has nothing to say. A receiver slides an 8-bit
+//! window over the incoming bits until it holds the sync byte; from then on every 8 bits are a
+//! byte. The two directions are independent: each receiver locks on its peer's sync byte.
+//!
+//! A session ends, and the supervisor (`supervisor.rs`) starts another, when the peer's clock
+//! does not move within the bit timeout, when the sync byte does not come within its bits, or
+//! when too many bytes arrive without a good frame (the ends slipped a bit and lost their byte
+//! alignment: every frame now fails its CRC). Whatever was in flight stays in the send queue,
+//! unacknowledged, and goes again in the next session.
+
+use core::time::Duration;
+
+use embedded_hal::digital::{InputPin, OutputPin};
+use heapless::Vec;
+use usched::{sleep, yield_now, Clock};
+
+use crate::config::{Config, Role};
+use crate::counters::LinkState;
+use crate::frame::{self, Frame, Kind};
+use crate::syncom::Syncom;
+use crate::window::Accept;
+use crate::wire::{PinFault, Wire};
+
+/// The sync byte (the original's): `1001_1101`, sent least significant bit first.
+pub(crate) const SYN: u8 = 0x9D;
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// The peer's clock did not move within the bit timeout.
+    Timeout,
+    /// The sync byte did not arrive within `sync_bits`.
+    NoSync,
+    /// Too many bytes without a good frame.
+    Dead,
+    /// A pin reported an error.
+    Pin,
+}
+
+impl From<PinFault> for End {
+    fn from(_: PinFault) -> Self {
+        End::Pin
+    }
+}
+
+/// The per-session state of one end: the bit and byte positions each way and the frame buffers.
+pub(crate) struct Session<'a, const N: usize, const Q: usize, C: Clock> {
+    link: &'a Syncom<N, Q>,
+    cfg: &'a Config,
+    clock: &'a C,
+    /// Limits from the configuration, raised to what the frame size needs.
+    retransmit_bytes: u32,
+    dead_bytes: u32,
+    // Sending.
+    txbuf: [u8; N],
+    txlen: usize,
+    txpos: usize,
+    tx_byte: u8,
+    tx_left: u8,
+    /// Bytes sent since the last frame.
+    idle_run: u32,
+    // Receiving.
+    rxbuf: Vec<u8, N>,
+    overflow: bool,
+    rx_byte: u8,
+    rx_bits: u8,
+    /// Bytes received since the last good frame (or since sync).
+    since_good: u32,
+    /// The sliding window of the sync search, and how many bits it has seen.
+    sync_window: u8,
+    sync_seen: u32,
+    synced: bool,
+    /// Bits exchanged since this end last yielded.
+    since_yield: u32,
+}
+
+impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
+    pub(crate) fn new(link: &'a Syncom<N, Q>, cfg: &'a Config, clock: &'a C) -> Self {
+        let n = u32::try_from(N).unwrap_or(u32::MAX);
+        Session {
+            link,
+            cfg,
+            clock,
+            retransmit_bytes: cfg.retransmit_bytes.max(n.saturating_mul(2)),
+            dead_bytes: cfg.dead_bytes.max(n.saturating_mul(2).saturating_add(cfg.keepalive_bytes)),
+            txbuf: [0; N],
+            txlen: 0,
+            txpos: 0,
+            tx_byte: SYN,
+            tx_left: 8,
+            idle_run: 0,
+            rxbuf: Vec::new(),
+            overflow: false,
+            rx_byte: 0,
+            rx_bits: 0,
+            since_good: 0,
+            sync_window: 0,
+            sync_seen: 0,
+            synced: false,
+            since_yield: 0,
+        }
+    }
+
+    /// Runs the session until it fails. `recovering` says an earlier session reached `Up`, so
+    /// reaching it again counts as a resync.
+    pub(crate) async fn run<CI: InputPin, CO: OutputPin, DI: InputPin, DO: OutputPin>(
+        &mut self,
+        wire: &mut Wire<CI, CO, DI, DO>,
+        recovering: bool,
+    ) -> (End, bool) {
+        self.link.window.borrow_mut().rewind();
+        let mut up = false;
+        let end = self.exchange_bits(wire, recovering, &mut up).await;
+        (end, up)
+    }
+
+    async fn exchange_bits<CI: InputPin, CO: OutputPin, DI: InputPin, DO: OutputPin>(
+        &mut self,
+        wire: &mut Wire<CI, CO, DI, DO>,
+        recovering: bool,
+        up: &mut bool,
+    ) -> End {
+        // The passive end waits as long as it takes for the initiator's first edge.
+        let mut bounded = match self.cfg.role {
+            Role::Initiator => {
+                let bit = self.next_tx_bit();
+                if let Err(e) = wire.prime(bit) {
+                    return e.into();
+                }
+                true
+            }
+            Role::Passive => false,
+        };
+        loop {
+            let bit = self.next_tx_bit();
+            let got = match self.step(wire, bit, bounded).await {
+                Ok(b) => b,
+                Err(e) => return e,
+            };
+            bounded = true;
+            if self.synced {
+                self.rx_byte |= u8::from(got) << self.rx_bits;
+                self.rx_bits += 1;
+                if self.rx_bits == 8 {
+                    let byte = self.rx_byte;
+                    (self.rx_byte, self.rx_bits) = (0, 0);
+                    if let Err(e) = self.on_rx_byte(byte) {
+                        return e;
+                    }
+                }
+            } else {
+                self.sync_window = (self.sync_window >> 1) | (u8::from(got) << 7);
+                self.sync_seen += 1;
+                if self.sync_window == SYN {
+                    self.synced = true;
+                    *up = true;
+                    self.link.set_state(LinkState::Up);
+                    if recovering {
+                        self.link.count(|c| c.resyncs = c.resyncs.wrapping_add(1));
+                    }
+                } else if self.sync_seen >= self.cfg.sync_bits {
+                    return End::NoSync;
+                }
+            }
+        }
+    }
+
+    /// Waits until the peer is ready (yielding or sleeping between looks, and at least every
+    /// `yield_bits` bits), then exchanges one bit.
+    #[inline]
+    async fn step<CI: InputPin, CO: OutputPin, DI: InputPin, DO: OutputPin>(
+        &mut self,
+        wire: &mut Wire<CI, CO, DI, DO>,
+        bit: bool,
+        bounded: bool,
+    ) -> Result<bool, End> {
+        if wire.ready()? {
+            self.since_yield += 1;
+            if self.since_yield >= self.cfg.yield_bits {
+                self.since_yield = 0;
+                yield_now().await;
+            }
+        } else {
+            let start = self.clock.now();
+            loop {
+                self.since_yield = 0;
+                if self.cfg.poll == Duration::ZERO {
+                    yield_now().await;
+                } else {
+                    sleep(self.cfg.poll).await;
+                }
+                if wire.ready()? {
+                    break;
+                }
+                if bounded && self.clock.now() - start >= self.cfg.bit_timeout {
+                    return Err(End::Timeout);
+                }
+            }
+        }
+        Ok(wire.exchange(bit)?)
+    }
+
+    /// The next bit to send: the sync byte, then frames and idle zeros, least significant first.
+    #[inline]
+    fn next_tx_bit(&mut self) -> bool {
+        if self.tx_left == 0 {
+            self.tx_byte = self.next_tx_byte();
+            self.tx_left = 8;
+        }
+        let bit = self.tx_byte & 1 != 0;
+        self.tx_byte >>= 1;
+        self.tx_left -= 1;
+        bit
+    }
+
+    fn next_tx_byte(&mut self) -> u8 {
+        if let Some(&b) = self.txbuf.get(self.txpos).filter(|_| self.txpos < self.txlen) {
+            self.txpos += 1;
+            return b;
+        }
+        // The current frame is out: what next?
+        let mut w = self.link.window.borrow_mut();
+        let owed = w.ack_owed() || self.idle_run >= self.cfg.keepalive_bytes;
+        let ack = w.take_ack();
+        let (len, again) = match w.next_data() {
+            Some((seq, payload, again)) => {
+                let f = Frame { kind: Kind::Data, seq, ack, payload };
+                (frame::encode(&f, &mut self.txbuf), again)
+            }
+            None if owed => {
+                let f = Frame { kind: Kind::Ack, seq: 0, ack, payload: &[] };
+                (frame::encode(&f, &mut self.txbuf), false)
+            }
+            None => {
+                w.idle_byte(self.retransmit_bytes);
+                self.idle_run = self.idle_run.saturating_add(1);
+                return 0;
+            }
+        };
+        drop(w);
+        match len {
+            Some(n) if n > 0 => {
+                self.txlen = n;
+                self.txpos = 1;
+                self.idle_run = 0;
+                self.link.count(|c| {
+                    c.frames_sent = c.frames_sent.wrapping_add(1);
+                    if again {
+                        c.retransmissions = c.retransmissions.wrapping_add(1);
+                    }
+                });
+                self.txbuf[0]
+            }
+            // Unreachable for messages `try_send` accepted; a frame size too small for even an
+            // acknowledgement leaves the link idle rather than panicking.
+            _ => 0,
+        }
+    }
+
+    /// A byte arrived. Zeros end frames; a frame is decoded, checked and acted on.
+    fn on_rx_byte(&mut self, byte: u8) -> Result<(), End> {
+        self.since_good = self.since_good.saturating_add(1);
+        if byte != 0 {
+            if self.rxbuf.push(byte).is_err() {
+                self.overflow = true;
+            }
+        } else if self.overflow {
+            self.overflow = false;
+            self.rxbuf.clear();
+            self.link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
+        } else if !self.rxbuf.is_empty() {
+            let good = match frame::decode(&mut self.rxbuf) {
+                Ok(f) => {
+                    on_frame(self.link, &f);
+                    true
+                }
+                Err(_) => {
+                    self.link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
+                    false
+                }
+            };
+            self.rxbuf.clear();
+            if good {
+                self.since_good = 0;
+            }
+        }
+        if self.since_good > self.dead_bytes {
+            return Err(End::Dead);
+        }
+        Ok(())
+    }
+}
+
+/// Acts on a good frame: its acknowledgement, then its message.
+fn on_frame<const N: usize, const Q: usize>(link: &Syncom<N, Q>, f: &Frame<'_>) {
+    let mut w = link.window.borrow_mut();
+    let acked = w.on_ack(f.ack);
+    let delivered = f.kind == Kind::Data && w.on_data(f.seq, f.payload) == Accept::Delivered;
+    drop(w);
+    link.count(|c| {
+        c.frames_received = c.frames_received.wrapping_add(1);
+        c.acknowledged = c.acknowledged.wrapping_add(acked as u32);
+        if delivered {
+            c.delivered = c.delivered.wrapping_add(1);
+        }
+    });
+    if acked > 0 {
+        link.room.signal();
+    }
+    if delivered {
+        link.arrived.signal();
+    }
+}

@@ -1,0 +1,216 @@
+//! Reliable delivery: sequence numbers, cumulative acknowledgements, go-back-N retransmission.
+//!
+//! The original trusted the wire: a bit slip or a peer reset lost or mangled whatever was in
+//! flight. Here every message has a 16-bit sequence number, and every frame either way carries
+//! the sequence number its sender expects next (a cumulative acknowledgement). A message stays in
+//! the sender's queue until it is acknowledged, so a session that ends for any reason loses
+//! nothing: the next session starts by sending every unacknowledged message again (go-back-N).
+//!
+//! The receiver accepts only the message it expects next, and only if its receive queue has room.
+//! A duplicate (a retransmission of something already delivered) or a message after a gap (one
+//! before it was corrupted) is dropped, and the acknowledgement sent again tells the sender where
+//! to resume. Messages therefore arrive once each, in order, and a full receive queue slows the
+//! sender instead of losing messages (flow control for free).
+//!
+//! Sequence numbers wrap; both queues hold far fewer than 32768 messages, so a wrapped difference
+//! is never ambiguous.
+
+use heapless::{Deque, Vec};
+
+/// What happened to a received data frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accept {
+    /// The expected message: queued for the application.
+    Delivered,
+    /// Not queued (duplicate, gap, or no room); the acknowledgement is to be repeated.
+    Dropped,
+}
+
+/// Both directions' delivery state of one link end.
+pub(crate) struct Window<const N: usize, const Q: usize> {
+    /// Sent or still to send, oldest first, until acknowledged.
+    tx: Deque<Vec<u8, N>, Q>,
+    /// The sequence number of `tx`'s front.
+    front_seq: u16,
+    /// The index in `tx` of the next message to send.
+    cursor: usize,
+    /// How many of `tx`'s messages have been sent at least once.
+    sent: usize,
+    /// Bytes sent with everything sent and nothing acknowledged since.
+    silent: u32,
+    /// Received messages waiting for the application.
+    rx: Deque<Vec<u8, N>, Q>,
+    /// The sequence number expected next.
+    rx_next: u16,
+    /// An acknowledgement should go out soon (something arrived since the last one sent).
+    ack_owed: bool,
+}
+
+impl<const N: usize, const Q: usize> Window<N, Q> {
+    pub(crate) const fn new() -> Self {
+        Window {
+            tx: Deque::new(),
+            front_seq: 0,
+            cursor: 0,
+            sent: 0,
+            silent: 0,
+            rx: Deque::new(),
+            rx_next: 0,
+            ack_owed: false,
+        }
+    }
+
+    /// Queues a message to send; gives it back if the queue is full.
+    pub(crate) fn push(&mut self, msg: Vec<u8, N>) -> Result<(), Vec<u8, N>> {
+        self.tx.push_back(msg)
+    }
+
+    pub(crate) fn tx_full(&self) -> bool {
+        self.tx.is_full()
+    }
+
+    pub(crate) fn tx_len(&self) -> usize {
+        self.tx.len()
+    }
+
+    /// The next message to put on the wire, with its sequence number and whether it was sent
+    /// before; moves the cursor past it.
+    pub(crate) fn next_data(&mut self) -> Option<(u16, &[u8], bool)> {
+        let i = self.cursor;
+        let msg = self.tx.get(i)?;
+        let again = i < self.sent;
+        self.cursor = i + 1;
+        self.sent = self.sent.max(self.cursor);
+        self.ack_owed = false; // the data frame carries the acknowledgement
+        let seq = self.front_seq.wrapping_add(i as u16);
+        Some((seq, msg.as_slice(), again))
+    }
+
+    /// The acknowledgement to put in the next frame; it is no longer owed.
+    pub(crate) fn take_ack(&mut self) -> u16 {
+        self.ack_owed = false;
+        self.rx_next
+    }
+
+    pub(crate) fn ack_owed(&self) -> bool {
+        self.ack_owed
+    }
+
+    /// A byte went out with nothing new to send. Returns true (and rewinds) when it is time to
+    /// send the unacknowledged messages again.
+    pub(crate) fn idle_byte(&mut self, retransmit_bytes: u32) -> bool {
+        if self.tx.is_empty() || self.cursor < self.tx.len() {
+            return false;
+        }
+        self.silent += 1;
+        if self.silent >= retransmit_bytes {
+            self.rewind();
+            return true;
+        }
+        false
+    }
+
+    /// Starts sending from the oldest unacknowledged message again (a new session, or a timeout).
+    pub(crate) fn rewind(&mut self) {
+        self.cursor = 0;
+        self.silent = 0;
+    }
+
+    /// The peer expects `ack` next: drops every message before it. Returns how many.
+    /// An acknowledgement outside the sent range (corruption that passed the CRC, or a peer that
+    /// lost its state) changes nothing.
+    pub(crate) fn on_ack(&mut self, ack: u16) -> usize {
+        let n = usize::from(ack.wrapping_sub(self.front_seq));
+        if n == 0 || n > self.sent {
+            return 0;
+        }
+        for _ in 0..n {
+            self.tx.pop_front();
+        }
+        self.front_seq = ack;
+        self.sent -= n;
+        self.cursor = self.cursor.saturating_sub(n);
+        self.silent = 0;
+        n
+    }
+
+    /// A data frame arrived.
+    pub(crate) fn on_data(&mut self, seq: u16, payload: &[u8]) -> Accept {
+        self.ack_owed = true;
+        if seq != self.rx_next {
+            return Accept::Dropped;
+        }
+        let Ok(msg) = Vec::from_slice(payload) else { return Accept::Dropped };
+        if self.rx.push_back(msg).is_err() {
+            return Accept::Dropped;
+        }
+        self.rx_next = self.rx_next.wrapping_add(1);
+        Accept::Delivered
+    }
+
+    /// The oldest received message, for the application.
+    pub(crate) fn pop_rx(&mut self) -> Option<Vec<u8, N>> {
+        self.rx.pop_front()
+    }
+
+    pub(crate) fn rx_len(&self) -> usize {
+        self.rx.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(b: u8) -> Vec<u8, 4> {
+        Vec::from_slice(&[b]).unwrap()
+    }
+
+    #[test]
+    fn ack_drops_sent_messages_only() {
+        let mut w: Window<4, 4> = Window::new();
+        w.push(msg(1)).unwrap();
+        w.push(msg(2)).unwrap();
+        assert_eq!(w.on_ack(1), 0); // nothing sent yet: an ack of it is bogus
+        assert_eq!(w.next_data().map(|(s, p, a)| (s, p[0], a)), Some((0, 1, false)));
+        assert_eq!(w.on_ack(1), 1);
+        assert_eq!(w.next_data().map(|(s, p, a)| (s, p[0], a)), Some((1, 2, false)));
+        w.rewind();
+        assert_eq!(w.next_data().map(|(s, p, a)| (s, p[0], a)), Some((1, 2, true)));
+        assert_eq!(w.tx_len(), 1);
+    }
+
+    #[test]
+    fn receiver_takes_only_the_next_in_order_with_room() {
+        let mut w: Window<4, 1> = Window::new();
+        assert_eq!(w.on_data(1, &[9]), Accept::Dropped); // gap
+        assert_eq!(w.on_data(0, &[7]), Accept::Delivered);
+        assert_eq!(w.on_data(0, &[7]), Accept::Dropped); // duplicate
+        assert_eq!(w.on_data(1, &[8]), Accept::Dropped); // no room
+        assert_eq!(w.take_ack(), 1);
+        assert_eq!(w.pop_rx().unwrap()[0], 7);
+        assert_eq!(w.on_data(1, &[8]), Accept::Delivered);
+    }
+
+    #[test]
+    fn retransmits_after_silence() {
+        let mut w: Window<4, 2> = Window::new();
+        w.push(msg(1)).unwrap();
+        assert!(!w.idle_byte(2)); // not sent yet
+        w.next_data();
+        assert!(!w.idle_byte(2));
+        assert!(w.idle_byte(2));
+        assert!(w.next_data().unwrap().2);
+    }
+
+    #[test]
+    fn sequence_numbers_wrap() {
+        let mut w: Window<4, 2> = Window::new();
+        w.front_seq = u16::MAX;
+        w.push(msg(1)).unwrap();
+        w.push(msg(2)).unwrap();
+        assert_eq!(w.next_data().unwrap().0, u16::MAX);
+        assert_eq!(w.next_data().unwrap().0, 0);
+        assert_eq!(w.on_ack(1), 2);
+    }
+}
