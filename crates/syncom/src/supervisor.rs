@@ -10,7 +10,6 @@
 //! passive end is listening by the time the initiator makes its first edge. A new session
 //! follows, and the messages the old one left unacknowledged are sent again.
 
-use core::convert::Infallible;
 use core::time::Duration;
 
 use embedded_hal::digital::{InputPin, OutputPin, PinState};
@@ -23,7 +22,7 @@ use crate::syncom::Syncom;
 use crate::wire::{Pins, Wire};
 
 impl<const N: usize, const Q: usize> Syncom<N, Q> {
-    /// The link task: run it as a task of its own, for ever (stopping the task stops the link
+    /// The link task: run it as a task of its own; it never returns (stopping the task stops the link
     /// and drives its lines low). `clock` is the scheduler's clock, for the timeouts.
     ///
     /// ```
@@ -59,7 +58,7 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
     /// }).unwrap();
     /// s.run(a);
     /// ```
-    pub async fn run<CI, CO, DI, DO, R, C>(&self, pins: Pins<CI, CO, DI, DO, R>, clock: &C, cfg: Config) -> Infallible
+    pub async fn run<CI, CO, DI, DO, R, C>(&self, pins: Pins<CI, CO, DI, DO, R>, clock: &C, cfg: Config)
     where
         CI: InputPin,
         CO: OutputPin,

@@ -80,7 +80,7 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
     /// The largest encoded message (postcard bytes) a frame of `N` bytes carries.
     ///
     /// ```
-    /// assert_eq!(syncom::Syncom::<64, 4>::MAX_MESSAGE, 45);
+    /// assert_eq!(syncom::Syncom::<64, 4>::MAX_MESSAGE, 46);
     /// ```
     pub const MAX_MESSAGE: usize = {
         let mut p = N;
@@ -97,7 +97,7 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
     /// let link: Syncom<32, 1> = Syncom::new();
     /// assert_eq!(link.try_send(&1u8), Ok(()));
     /// assert_eq!(link.try_send(&2u8), Err(SendError::Full));
-    /// assert_eq!(link.try_send(&[0u8; 100]), Err(SendError::TooLarge));
+    /// assert_eq!(link.try_send(&[0u8; 100][..]), Err(SendError::TooLarge));
     /// ```
     pub fn try_send<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), SendError> {
         let mut buf = [0u8; N];
