@@ -29,6 +29,8 @@ pub(crate) enum Kind {
     Data,
     /// Carries only the acknowledgement (also the keep-alive of an idle link).
     Ack,
+    /// An acknowledgement that also says a message after a gap arrived: go back to `ack`.
+    Nak,
 }
 
 /// A decoded frame, borrowing its payload from the receive buffer.
@@ -76,7 +78,7 @@ pub(crate) fn decode(buf: &mut [u8]) -> Result<Frame<'_>, Refused> {
     let n = cobs::decode_in_place(buf).map_err(|_| Refused::Cobs)?;
     let raw = buf.get(..n).ok_or(Refused::Cobs)?;
     match postcard::take_from_bytes_crc32::<Frame<'_>>(raw, CRC.digest()) {
-        Ok((frame, rest)) if rest.is_empty() => Ok(frame),
+        Ok((frame, [])) => Ok(frame),
         _ => Err(Refused::Check),
     }
 }

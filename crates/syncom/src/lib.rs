@@ -115,4 +115,17 @@ pub mod fuzz {
     pub fn decode(buf: &mut [u8]) -> bool {
         crate::frame::decode(buf).is_ok()
     }
+
+    /// A data frame's bytes between its delimiters, if it fits 256 bytes.
+    ///
+    /// ```
+    /// let mut f = syncom::fuzz::encode(1, 2, b"hi").unwrap();
+    /// assert!(syncom::fuzz::decode(&mut f));
+    /// ```
+    pub fn encode(seq: u16, ack: u16, payload: &[u8]) -> Option<heapless::Vec<u8, 256>> {
+        let f = crate::frame::Frame { kind: crate::frame::Kind::Data, seq, ack, payload };
+        let mut buf = [0u8; 256];
+        let n = crate::frame::encode(&f, &mut buf)?;
+        heapless::Vec::from_slice(buf.get(..n.checked_sub(1)?)?).ok()
+    }
 }

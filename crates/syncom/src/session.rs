@@ -226,14 +226,17 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
         // The current frame is out: what next?
         let mut w = self.link.window.borrow_mut();
         let owed = w.ack_owed() || self.idle_run >= self.cfg.keepalive_bytes;
+        let nak = w.take_nak();
         let ack = w.take_ack();
-        let (len, again) = match w.next_data() {
+        let next = if nak { None } else { w.next_data() };
+        let (len, again) = match next {
             Some((seq, payload, again)) => {
                 let f = Frame { kind: Kind::Data, seq, ack, payload };
                 (frame::encode(&f, &mut self.txbuf), again)
             }
-            None if owed => {
-                let f = Frame { kind: Kind::Ack, seq: 0, ack, payload: &[] };
+            None if owed || nak => {
+                let kind = if nak { Kind::Nak } else { Kind::Ack };
+                let f = Frame { kind, seq: 0, ack, payload: &[] };
                 (frame::encode(&f, &mut self.txbuf), false)
             }
             None => {
@@ -300,6 +303,9 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
 fn on_frame<const N: usize, const Q: usize>(link: &Syncom<N, Q>, f: &Frame<'_>) {
     let mut w = link.window.borrow_mut();
     let acked = w.on_ack(f.ack);
+    if f.kind == Kind::Nak {
+        w.rewind();
+    }
     let delivered = f.kind == Kind::Data && w.on_data(f.seq, f.payload) == Accept::Delivered;
     drop(w);
     link.count(|c| {

@@ -9,7 +9,8 @@
 //! The receiver accepts only the message it expects next, and only if its receive queue has room.
 //! A duplicate (a retransmission of something already delivered) or a message after a gap (one
 //! before it was corrupted) is dropped, and the acknowledgement sent again tells the sender where
-//! to resume. Messages therefore arrive once each, in order, and a full receive queue slows the
+//! to resume. After a gap the receiver also asks, once, for a go-back at once (a `Nak`), so one
+//! corrupt frame costs one round trip rather than a whole window and a silence. Messages therefore arrive once each, in order, and a full receive queue slows the
 //! sender instead of losing messages (flow control for free).
 //!
 //! Sequence numbers wrap; both queues hold far fewer than 32768 messages, so a wrapped difference
@@ -44,6 +45,9 @@ pub(crate) struct Window<const N: usize, const Q: usize> {
     rx_next: u16,
     /// An acknowledgement should go out soon (something arrived since the last one sent).
     ack_owed: bool,
+    /// A message arrived after a gap: ask the sender to go back (once per expected number).
+    nak_owed: bool,
+    nak_for: Option<u16>,
 }
 
 impl<const N: usize, const Q: usize> Window<N, Q> {
@@ -57,6 +61,8 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
             rx: Deque::new(),
             rx_next: 0,
             ack_owed: false,
+            nak_owed: false,
+            nak_for: None,
         }
     }
 
@@ -94,6 +100,11 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
 
     pub(crate) fn ack_owed(&self) -> bool {
         self.ack_owed
+    }
+
+    /// Whether to ask the sender to go back now (a gap was seen); it is then no longer owed.
+    pub(crate) fn take_nak(&mut self) -> bool {
+        core::mem::take(&mut self.nak_owed)
     }
 
     /// A byte went out with nothing new to send. Returns true (and rewinds) when it is time to
@@ -138,6 +149,13 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
     pub(crate) fn on_data(&mut self, seq: u16, payload: &[u8]) -> Accept {
         self.ack_owed = true;
         if seq != self.rx_next {
+            // A message from the future: one before it was lost. Ask for a go-back once; the
+            // sender's silence timer covers a lost request.
+            let ahead = seq.wrapping_sub(self.rx_next) < 0x8000;
+            if ahead && self.nak_for != Some(self.rx_next) {
+                self.nak_for = Some(self.rx_next);
+                self.nak_owed = true;
+            }
             return Accept::Dropped;
         }
         let Ok(msg) = Vec::from_slice(payload) else { return Accept::Dropped };
@@ -190,6 +208,18 @@ mod tests {
         assert_eq!(w.take_ack(), 1);
         assert_eq!(w.pop_rx().unwrap()[0], 7);
         assert_eq!(w.on_data(1, &[8]), Accept::Delivered);
+    }
+
+    #[test]
+    fn a_gap_asks_for_a_go_back_once() {
+        let mut w: Window<4, 4> = Window::new();
+        w.on_data(1, &[1]);
+        assert!(w.take_nak());
+        w.on_data(2, &[2]);
+        assert!(!w.take_nak());
+        assert_eq!(w.on_data(0, &[0]), Accept::Delivered);
+        w.on_data(2, &[2]);
+        assert!(w.take_nak());
     }
 
     #[test]

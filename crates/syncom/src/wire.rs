@@ -26,7 +26,7 @@ use crate::config::Role;
 ///     .with_reset(b.output("reset"));
 /// assert!(pins.reset.is_some());
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Pins<CI, CO, DI, DO, R = NoReset> {
     /// The peer's clock.
     pub ckin: CI,

@@ -1,0 +1,295 @@
+//! Two simulated boards joined by a syncom link, with the faults the tests inject.
+//!
+//! The lines are joined by watchers rather than `wire_to`, so that a stimulus (`drive_at`) on
+//! an input overrides the wire: that is how a stuck or glitching line is made. Bit flips are
+//! made by the data inputs themselves: a reading that, now and then, is the wrong level.
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::convert::Infallible;
+use std::rc::Rc;
+use std::time::Duration;
+
+use embedded_hal::digital::{ErrorType, InputPin};
+use serde::{Deserialize, Serialize};
+use syncom::{Config, Pins, Role, Syncom};
+use usched::{sleep, Instant, RunEnd, Sched, TaskId};
+use usched_sim::{Board, Pin};
+
+pub const N: usize = 64;
+pub const Q: usize = 16;
+pub type Link = Syncom<N, Q>;
+pub type S = Sched<8, 2048>;
+
+/// A data input that reads the wrong level once in `rate` reads (deterministic, per seed).
+#[derive(Clone)]
+pub struct Flaky {
+    pub pin: Pin,
+    state: Rc<Cell<u64>>,
+    rate: u64,
+    pub flips: Rc<Cell<u32>>,
+}
+
+impl ErrorType for Flaky {
+    type Error = Infallible;
+}
+
+impl InputPin for Flaky {
+    fn is_high(&mut self) -> Result<bool, Infallible> {
+        let level = self.pin.level();
+        if self.rate == 0 {
+            return Ok(level);
+        }
+        let mut x = self.state.get(); // xorshift64
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.state.set(x);
+        if x.is_multiple_of(self.rate) {
+            self.flips.set(self.flips.get() + 1);
+            return Ok(!level);
+        }
+        Ok(level)
+    }
+    fn is_low(&mut self) -> Result<bool, Infallible> {
+        self.is_high().map(|h| !h)
+    }
+}
+
+pub type EndPins = Pins<Pin, Pin, Flaky, Pin, Pin>;
+
+/// One board's side of the link.
+pub struct End {
+    pub board: &'static Board,
+    pub ckin: Pin,
+    pub ckout: Pin,
+    pub din: Pin,
+    pub dout: Pin,
+    pub reset: Pin,
+    pub flaky: Flaky,
+    pub link: &'static Link,
+    pub cfg: Config,
+}
+
+impl End {
+    pub fn pins(&self) -> EndPins {
+        Pins::new(self.ckin, self.ckout, self.flaky.clone(), self.dout).with_reset(self.reset)
+    }
+}
+
+/// Joins an output to an input of another board; a stimulus on `to` overrides it.
+fn join(from: Pin, to: Pin) {
+    to.set(from.level());
+    from.on_change(move |_, level| to.set(level));
+}
+
+pub struct Rig {
+    pub a: End,
+    pub b: End,
+    pub s: &'static S,
+    /// The passive board's link task, while it runs (the reset line stops and restarts it).
+    pub b_task: Rc<Cell<Option<TaskId>>>,
+}
+
+pub struct Opts {
+    pub poll_a: Duration,
+    pub poll_b: Duration,
+    /// One wrong data reading in this many (0: none).
+    pub flip_rate: u64,
+    pub reset_line: bool,
+}
+
+impl Default for Opts {
+    fn default() -> Self {
+        Opts {
+            poll_a: Duration::from_micros(10),
+            poll_b: Duration::from_micros(25),
+            flip_rate: 0,
+            reset_line: true,
+        }
+    }
+}
+
+fn sim_config(role: Role, poll: Duration) -> Config {
+    let mut c = Config::new(role);
+    c.poll = poll;
+    c.bit_timeout = Duration::from_millis(5);
+    c.quiet = Duration::from_millis(1);
+    c.reset_pulse = Duration::from_millis(1);
+    c.reset_boot = Duration::from_millis(2);
+    c
+}
+
+fn end(board: &'static Board, role: Role, poll: Duration, flip_rate: u64, seed: u64) -> End {
+    let ckin = board.input("ckin", false);
+    let ckout = board.output("ckout");
+    let din = board.input("din", false);
+    let dout = board.output("dout");
+    let reset = match role {
+        Role::Initiator => board.output("reset"),
+        Role::Passive => board.input("reset", false),
+    };
+    for p in [ckin, ckout, din, dout] {
+        p.set_traced(false);
+    }
+    let flaky =
+        Flaky { pin: din, state: Rc::new(Cell::new(seed)), rate: flip_rate, flips: Rc::new(Cell::new(0)) };
+    let link: &'static Link = Box::leak(Box::new(Syncom::new()));
+    End { board, ckin, ckout, din, dout, reset, flaky, link, cfg: sim_config(role, poll) }
+}
+
+impl Rig {
+    pub fn new(o: Opts) -> Rig {
+        let a_board = Board::new();
+        let b_board = a_board.peer("B");
+        let a = end(a_board, Role::Initiator, o.poll_a, o.flip_rate, 0x9E37_79B9_7F4A_7C15);
+        let b = end(b_board, Role::Passive, o.poll_b, o.flip_rate, 0xD1B5_4A32_D192_ED03);
+        join(a.ckout, b.ckin);
+        join(a.dout, b.din);
+        join(b.ckout, a.ckin);
+        join(b.dout, a.din);
+        let s: &'static S = Box::leak(Box::new(Sched::new()));
+        let b_task = Rc::new(Cell::new(None));
+        let mut rig = Rig { a, b, s, b_task };
+        if o.reset_line {
+            join(rig.a.reset, rig.b.reset);
+            // The passive board runs while its reset line is high; low stops it where it stands.
+            let (task, pins, link, cfg, board) =
+                (rig.b_task.clone(), rig.b.pins(), rig.b.link, rig.b.cfg, rig.b.board);
+            rig.b.reset.on_change(move |_, high| {
+                if high {
+                    if task.get().is_none() {
+                        task.set(s.spawn(link.run(pins.clone(), board, cfg)).ok());
+                    }
+                } else if let Some(id) = task.take() {
+                    let _ = s.stop(id);
+                }
+            });
+        } else {
+            let id = s.spawn(rig.b.link.run(rig.b.pins_no_reset(), rig.b.board, rig.b.cfg)).ok();
+            rig.b_task.set(id);
+        }
+        rig.a_pins_spawn(o.reset_line);
+        rig
+    }
+
+    fn a_pins_spawn(&mut self, reset_line: bool) {
+        let mut pins = self.a.pins();
+        if !reset_line {
+            pins.reset = None;
+        }
+        self.s.spawn(self.a.link.run(pins, self.a.board, self.a.cfg)).unwrap();
+    }
+
+    /// Stops the passive board's link task now (its lines go low) and starts it again at `at`:
+    /// the board reset from elsewhere, whatever it was doing.
+    pub fn reset_b_at(&self, from: Instant, to: Instant) {
+        let (task, s) = (self.b_task.clone(), self.s);
+        self.a.board.call_at(from, move || {
+            if let Some(id) = task.take() {
+                let _ = s.stop(id);
+            }
+        });
+        let (task, pins, link, cfg, board) =
+            (self.b_task.clone(), self.b.pins(), self.b.link, self.b.cfg, self.b.board);
+        self.a.board.call_at(to, move || {
+            if task.get().is_none() {
+                task.set(s.spawn(link.run(pins.clone(), board, cfg)).ok());
+            }
+        });
+    }
+
+    /// Runs until `done` says so (checked every millisecond of board time) or `limit` passes.
+    pub fn run_until(&self, limit: Duration, done: impl Fn() -> bool + 'static) -> RunEnd {
+        let s = self.s;
+        s.spawn(async move {
+            let end = Instant::ZERO + limit;
+            while !done() && s.now() < end {
+                sleep(Duration::from_millis(1)).await;
+            }
+            s.stop_all();
+        })
+        .unwrap();
+        s.run(self.a.board)
+    }
+}
+
+impl End {
+    pub fn pins_no_reset(&self) -> EndPins {
+        let mut p = self.pins();
+        p.reset = None;
+        p
+    }
+}
+
+/// A message of mixed shape: each carries its index, so order, loss and duplication show.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub enum Body {
+    Byte(u8),
+    Signed(i64),
+    Text(String),
+    Pair(u16, bool),
+    Reading { sensor: u32, values: [i16; 4], scale: f32 },
+    Nothing,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Msg {
+    pub n: u32,
+    pub body: Body,
+}
+
+/// The `n`th message of a stream (deterministic; `salt` tells the two directions apart).
+pub fn msg(n: u32, salt: u32) -> Msg {
+    let k = n.wrapping_mul(2_654_435_761).wrapping_add(salt);
+    let body = match n % 6 {
+        0 => Body::Byte(k as u8),
+        1 => Body::Signed(-(i64::from(k) << 20)),
+        2 => Body::Text(format!("msg {n} {}", "x".repeat((k % 12) as usize))),
+        3 => Body::Pair(k as u16, k.is_multiple_of(2)),
+        4 => Body::Reading {
+            sensor: k,
+            values: [k as i16, (k as i16).wrapping_neg(), 0, 7],
+            scale: (k % 100) as f32 / 8.0,
+        },
+        _ => Body::Nothing,
+    };
+    Msg { n, body }
+}
+
+/// What a receiving end saw.
+#[derive(Default, Debug)]
+pub struct Seen {
+    pub received: u32,
+    pub wrong: u32,
+}
+
+/// Spawns a sender of `count` messages from `from` and a checker of them at `to`.
+pub fn stream(
+    s: &'static S,
+    from: &'static Link,
+    to: &'static Link,
+    count: u32,
+    salt: u32,
+) -> Rc<Cell<(u32, u32)>> {
+    s.spawn(async move {
+        for n in 0..count {
+            from.send(&msg(n, salt)).await.unwrap();
+        }
+    })
+    .unwrap();
+    let seen = Rc::new(Cell::new((0u32, 0u32))); // (received in order, anything else)
+    let seen2 = seen.clone();
+    s.spawn(async move {
+        loop {
+            let m: Result<Msg, _> = to.recv().await;
+            let (ok, bad) = seen2.get();
+            match m {
+                Ok(m) if m == msg(ok, salt) => seen2.set((ok + 1, bad)),
+                _ => seen2.set((ok, bad + 1)),
+            }
+        }
+    })
+    .unwrap();
+    seen
+}

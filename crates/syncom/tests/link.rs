@@ -1,0 +1,160 @@
+//! Two simulated boards, one board time: the link's behaviour, exactly, and its guarantees
+//! under load and under injected faults.
+
+mod common;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use common::{stream, Opts, Rig};
+use syncom::LinkState;
+use usched::Instant;
+
+/// How many messages each way in the long runs. `SYNCOM_MESSAGES` overrides: `.ci/run` runs
+/// 10,000 each way in a release build; the default keeps a debug `cargo test` quick.
+fn messages(default: u32) -> u32 {
+    std::env::var("SYNCOM_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+#[test]
+fn clocks_alternate_and_both_ends_sync_after_eight_bits() {
+    let rig = Rig::new(Opts { reset_line: false, ..Opts::default() });
+    let edges = Rc::new(RefCell::new(Vec::new()));
+    for (name, pin) in [("A", rig.a.ckout), ("B", rig.b.ckout)] {
+        let e = edges.clone();
+        pin.on_change(move |at, level| e.borrow_mut().push((name, at, level)));
+    }
+    let (la, lb) = (rig.a.link, rig.b.link);
+    let at_sync = Rc::new(RefCell::new(Vec::new()));
+    let (e2, at2) = (edges.clone(), at_sync.clone());
+    rig.s
+        .spawn(async move {
+            lb.wait_for(LinkState::Up).await;
+            at2.borrow_mut().push(e2.borrow().len());
+            la.wait_for(LinkState::Up).await;
+            at2.borrow_mut().push(e2.borrow().len());
+        })
+        .unwrap();
+    rig.run_until(Duration::from_secs(1), move || la.state() == LinkState::Up && lb.state() == LinkState::Up);
+    // The passive end has the sync byte after the initiator's 8th edge and its own 7th (it
+    // answers the 8th after reading it: 16 edges); the initiator after the passive's 8th, and has
+    // then sent its 9th: 17 edges.
+    assert_eq!(*at_sync.borrow(), [16, 17]);
+    let e = edges.borrow();
+    // Strict ping-pong, the initiator first; every edge a toggle of its own clock.
+    for (i, (name, _, level)) in e.iter().enumerate() {
+        assert_eq!(*name, if i % 2 == 0 { "A" } else { "B" }, "edge {i}");
+        assert_eq!(*level, (i / 2) % 2 == 0, "edge {i}");
+    }
+    // The initiator waited its quiet time (5 ms + 2 x 1 ms) before its first edge, noticed at
+    // its first look past it (it looks every quiet / 16, 62 µs: the 113th look).
+    assert_eq!(e[0].1, Instant::from_micros(113 * 62));
+}
+
+#[test]
+fn data_is_set_before_the_clock_edge_that_announces_it() {
+    let rig = Rig::new(Opts { reset_line: false, ..Opts::default() });
+    let order = Rc::new(RefCell::new(Vec::new()));
+    for (name, pin) in [("ck", rig.b.ckin), ("d", rig.b.din)] {
+        let o = order.clone();
+        pin.on_change(move |at, level| o.borrow_mut().push((name, at, level)));
+    }
+    let la = rig.a.link;
+    la.try_send(&0xA5A5_u16).unwrap();
+    let lb = rig.b.link;
+    rig.run_until(Duration::from_secs(1), move || lb.available() == 1);
+    // Every data change on the passive's input happens at the same instant as, and before, an
+    // edge of its clock input: the initiator never changes data without a clock edge after it.
+    let o = order.borrow();
+    for (i, w) in o.iter().enumerate() {
+        if w.0 == "d" {
+            let next = o[i + 1..].iter().find(|x| x.0 == "ck").unwrap();
+            assert_eq!(next.1, w.1, "data change at {:?} not followed by a clock edge", w.1);
+        }
+    }
+    assert_eq!(lb.try_recv::<u16>(), Some(0xA5A5));
+}
+
+/// Runs `count` messages each way and checks every one arrived once, intact, in order.
+fn both_ways(rig: &Rig, count: u32, limit: Duration) -> ((u32, u32), (u32, u32)) {
+    let to_b = stream(rig.s, rig.a.link, rig.b.link, count, 1);
+    let to_a = stream(rig.s, rig.b.link, rig.a.link, count, 2);
+    let (x, y) = (to_b.clone(), to_a.clone());
+    rig.run_until(limit, move || x.get().0 == count && y.get().0 == count);
+    let r = (to_b.get(), to_a.get());
+    assert_eq!(r, ((count, 0), (count, 0)), "(in order, anything else) each way");
+    r
+}
+
+#[test]
+fn mixed_messages_each_way_at_once() {
+    let count = messages(2_000);
+    let rig = Rig::new(Opts::default());
+    both_ways(&rig, count, Duration::from_secs(3_600));
+    let (ca, cb) = (rig.a.link.counters(), rig.b.link.counters());
+    assert_eq!((ca.delivered, cb.delivered), (count, count));
+    assert_eq!((ca.crc_errors, cb.crc_errors), (0, 0));
+    assert_eq!((ca.resyncs, cb.resyncs), (0, 0));
+    eprintln!("clean: {:?} at {:?}", ca, rig.a.board.now());
+}
+
+#[test]
+fn a_reset_of_the_peer_mid_frame_loses_nothing() {
+    let count = messages(1_000);
+    let rig = Rig::new(Opts::default());
+    // Traffic flows continuously from ~20 ms: every reset lands inside a frame or an ack.
+    for k in 0..3u64 {
+        let t = Instant::from_micros(100_000 + 250_000 * k + 1_237 * k);
+        rig.reset_b_at(t, t + Duration::from_millis(3));
+    }
+    both_ways(&rig, count, Duration::from_secs(600));
+    let (ca, cb) = (rig.a.link.counters(), rig.b.link.counters());
+    assert!(ca.resyncs >= 3, "{ca:?}");
+    assert!(ca.retransmissions + cb.retransmissions > 0, "{ca:?} {cb:?}");
+    eprintln!("reset: {ca:?} {cb:?}");
+}
+
+#[test]
+fn a_stuck_clock_line_loses_nothing() {
+    let count = messages(1_000);
+    let rig = Rig::new(Opts::default());
+    let b = rig.b.board;
+    b.drive_at(Instant::from_millis(150), &rig.b.ckin, false);
+    b.float_at(Instant::from_millis(400), &rig.b.ckin);
+    b.drive_at(Instant::from_millis(600), &rig.a.ckin, true);
+    b.float_at(Instant::from_millis(650), &rig.a.ckin);
+    both_ways(&rig, count, Duration::from_secs(600));
+    let (ca, cb) = (rig.a.link.counters(), rig.b.link.counters());
+    assert!(ca.resyncs >= 2 && ca.timeouts >= 2, "{ca:?}");
+    eprintln!("stuck: {ca:?} {cb:?}");
+}
+
+#[test]
+fn bit_flips_are_caught_and_nothing_corrupt_is_delivered() {
+    let count = messages(1_000);
+    let rig = Rig::new(Opts { flip_rate: 3_000, ..Opts::default() });
+    both_ways(&rig, count, Duration::from_secs(600));
+    let (ca, cb) = (rig.a.link.counters(), rig.b.link.counters());
+    let flips = rig.a.flaky.flips.get() + rig.b.flaky.flips.get();
+    assert!(flips > 100, "{flips}");
+    assert!(ca.crc_errors + cb.crc_errors > 50, "{ca:?} {cb:?}");
+    eprintln!("flips {flips}: {ca:?} {cb:?}");
+}
+
+#[test]
+fn glitch_pulses_on_the_clock_lines_lose_nothing() {
+    let count = messages(1_000);
+    let rig = Rig::new(Opts::default());
+    let b = rig.b.board;
+    for k in 0..6u64 {
+        let pin = if k % 2 == 0 { rig.b.ckin } else { rig.a.ckin };
+        let t = Instant::from_micros(80_000 + 97_003 * k);
+        b.call_at(t, move || b.drive_at(t, &pin, !pin.level()));
+        b.float_at(t + Duration::from_micros(60), &pin);
+    }
+    both_ways(&rig, count, Duration::from_secs(600));
+    let (ca, cb) = (rig.a.link.counters(), rig.b.link.counters());
+    assert!(ca.resyncs + cb.resyncs >= 1, "{ca:?} {cb:?}");
+    eprintln!("glitch: {ca:?} {cb:?}");
+}
