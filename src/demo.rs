@@ -92,6 +92,7 @@ pub struct Demo {
     lcd: RefCell<Option<Hd44780>>,
     tasks: RefCell<Vec<(TaskId, String)>>,
     rec: &'static Recorder,
+    panels: RefCell<Vec<(String, Vec<Pin>)>>,
 }
 
 impl std::fmt::Debug for Demo {
@@ -131,6 +132,7 @@ impl Demo {
             lcd: RefCell::new(None),
             tasks: RefCell::new(Vec::new()),
             rec,
+            panels: RefCell::new(Vec::new()),
         }));
         demo.button("USR", 'u'); // the Pyboard's user switch
         demo
@@ -287,6 +289,28 @@ impl Demo {
     /// ```
     pub fn display(&self) -> Option<Hd44780> {
         self.lcd.borrow().clone()
+    }
+
+    /// Adds a panel to the board view: `pins` with their levels, under `title`. Panels stand side
+    /// by side in one row (two boards joined by a link, for example).
+    ///
+    /// ```
+    /// let d = usched_demos::Demo::new(false);
+    /// let b = d.board.peer("B");
+    /// d.panel("board B", vec![b.output("led")]);
+    /// assert_eq!(d.panels()[0].0, "board B");
+    /// ```
+    pub fn panel(&self, title: &str, pins: Vec<Pin>) {
+        self.panels.borrow_mut().push((title.to_string(), pins));
+    }
+
+    /// The panels, in the order they were added.
+    ///
+    /// ```
+    /// assert!(usched_demos::Demo::new(false).panels().is_empty());
+    /// ```
+    pub fn panels(&self) -> Vec<(String, Vec<Pin>)> {
+        self.panels.borrow().clone()
     }
 
     /// The board's accelerometer.

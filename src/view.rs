@@ -210,9 +210,11 @@ fn render(
     }
     let lcd = d.display();
     let lcd_rows = lcd.as_ref().map_or(0, |l| l.size().1 as u16);
-    let [title, top, lcd_area, events, keys] = Layout::vertical([
+    let panels = d.panels();
+    let [title, top, panels_area, lcd_area, events, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(3),
+        Constraint::Length(if panels.is_empty() { 0 } else { 3 }),
         Constraint::Length(if lcd_rows > 0 { lcd_rows + 2 } else { 0 }),
         Constraint::Min(3),
         Constraint::Length(1),
@@ -256,6 +258,23 @@ fn render(
         Paragraph::new(Line::from(spans)).block(Block::bordered().title(" Buttons ")),
         buttons_area,
     );
+
+    if !panels.is_empty() {
+        let areas = Layout::horizontal(panels.iter().map(|_| Constraint::Fill(1))).split(panels_area);
+        for ((title, pins), area) in panels.iter().zip(areas.iter()) {
+            let mut spans = vec![Span::raw(" ")];
+            for pin in pins {
+                let on = pin.level();
+                let style = if on { bold.fg(Color::Green) } else { Style::new().fg(Color::DarkGray) };
+                spans.push(Span::styled(if on { "● " } else { "○ " }, style));
+                spans.push(Span::styled(format!("{} ", pin.name()), style));
+            }
+            f.render_widget(
+                Paragraph::new(Line::from(spans)).block(Block::bordered().title(format!(" {title} "))),
+                *area,
+            );
+        }
+    }
 
     if let Some(lcd) = lcd {
         let (cols, _) = lcd.size();

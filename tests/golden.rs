@@ -28,6 +28,7 @@ demos!(
     irqtest = "../examples/irqtest.rs",
     lcdtest = "../examples/lcdtest.rs",
     pushbuttontest = "../examples/pushbuttontest.rs",
+    syncom = "../examples/syncom.rs",
 );
 
 fn check(name: &str, got: String) {

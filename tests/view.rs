@@ -26,3 +26,17 @@ fn a_too_small_terminal_gets_a_message_not_a_garbled_board() {
     let screen = board_snapshot("ledflash", d, &[], 50, 12);
     assert!(screen.contains("terminal too small (50x12)"), "{screen}");
 }
+
+#[test]
+fn two_boards_stand_side_by_side() {
+    let d = Demo::new(false);
+    let b = d.board.peer("B");
+    d.panel("A: initiator", vec![d.board.output("Y6")]);
+    let led = b.output("led");
+    led.set(true);
+    d.panel("B: passive", vec![led]);
+    let screen = board_snapshot("syncom", d, &[], 80, 24);
+    let row = screen.lines().find(|l| l.contains("A: initiator")).unwrap_or_default();
+    assert!(row.contains("B: passive"), "both panel titles on one row:\n{screen}");
+    assert!(screen.contains("○ Y6") && screen.contains("● led"), "{screen}");
+}
