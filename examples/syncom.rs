@@ -108,16 +108,16 @@ pub fn demo(d: &'static Demo) -> DemoResult {
     d.panel("B: ESP8266, passive", vec![pb.ckout, pb.dout, pb.ckin, pb.din, reset_in, led_b]);
 
     let link_a: &'static Link = Box::leak(Box::new(Syncom::new()));
-    let link_b: &'static Link = Box::leak(Box::new(Syncom::new()));
 
     // Board B runs while its reset line is high: low stops its tasks where they stand (its link
-    // lines go low), high boots it again.
+    // lines go low), high boots it again, with its memory (its link object) new.
     let running: Rc<Cell<Option<[TaskId; 2]>>> = Rc::new(Cell::new(None));
     let cfg_b = config(Role::Passive, Duration::from_micros(40));
     reset_in.on_change(move |_, high| {
         if high {
             if running.get().is_none() {
                 b.log("booting");
+                let link_b: &'static Link = Box::leak(Box::new(Syncom::new()));
                 let link = d.spawn("B link", link_b.run(pb.clone(), b, cfg_b));
                 let app = d.spawn("B echo", echo(b, led_b, link_b));
                 if let (Ok(l), Ok(e)) = (link, app) {

@@ -69,7 +69,8 @@ fn side(role: Role, pins: Pins<End, End, End, End>, count: u32, start: Arc<Barri
     let mut cfg = Config::new(role);
     cfg.quiet = Duration::from_millis(2);
     cfg.yield_bits = 64; // nothing else runs on this thread but the sender and receiver
-    let elapsed: &'static std::cell::Cell<(Duration, u64)> = Box::leak(Box::new(std::cell::Cell::new((Duration::ZERO, 0))));
+    let elapsed: &'static std::cell::Cell<(Duration, u64)> =
+        Box::leak(Box::new(std::cell::Cell::new((Duration::ZERO, 0))));
     s.spawn(link.run(pins, clock, cfg)).unwrap();
     s.spawn(async move {
         for n in 0..count {
@@ -100,10 +101,13 @@ fn side(role: Role, pins: Pins<End, End, End, End>, count: u32, start: Arc<Barri
 }
 
 fn main() {
-    let count: u32 = std::env::var("SYNCOM_BENCH_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
+    let count: u32 =
+        std::env::var("SYNCOM_BENCH_MESSAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(5_000);
     let wires: [Arc<Wire>; 4] = Default::default(); // A's clock, A's data, B's clock, B's data
-    let pins_a = Pins::new(End(wires[2].clone()), End(wires[0].clone()), End(wires[3].clone()), End(wires[1].clone()));
-    let pins_b = Pins::new(End(wires[0].clone()), End(wires[2].clone()), End(wires[1].clone()), End(wires[3].clone()));
+    let pins_a =
+        Pins::new(End(wires[2].clone()), End(wires[0].clone()), End(wires[3].clone()), End(wires[1].clone()));
+    let pins_b =
+        Pins::new(End(wires[0].clone()), End(wires[2].clone()), End(wires[1].clone()), End(wires[3].clone()));
     let barrier = Arc::new(Barrier::new(2));
     let b2 = barrier.clone();
     let a = std::thread::spawn(move || side(Role::Initiator, pins_a, count, barrier));

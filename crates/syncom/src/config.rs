@@ -69,13 +69,21 @@ pub struct Config {
     pub reset_pulse: Duration,
     /// How long the peer takes to boot after its reset line is released.
     pub reset_boot: Duration,
+    /// Whether a pulse on the reset line wipes the peer's memory (a real reset of a chip: the
+    /// peer's link object is new, its sequence numbers start again at zero). If so, the initiator
+    /// starts its own numbering again after each pulse, and sends every message the old peer had
+    /// not acknowledged to the new one: nothing is lost, but a message the old peer received just
+    /// before the reset, and had no time to acknowledge, reaches the new one too. Set it to
+    /// `false` if the reset line only restarts the peer's link task.
+    pub reset_clears_peer: bool,
 }
 
 impl Config {
     /// The defaults for `role`: yield every 8 bits, `yield_now` between looks, 100 ms per bit at
     /// most, 20 ms of quiet, the sync byte within 64 bits, retransmission after 256 silent
     /// bytes, a keep-alive every 32 idle bytes, down after 1024 bytes without a good frame, and
-    /// an active-low reset held 100 ms with 1 s to boot (the original's timings).
+    /// an active-low reset held 100 ms with 1 s to boot (the original's timings) that resets
+    /// the whole peer.
     ///
     /// ```
     /// let c = syncom::Config::new(syncom::Role::Initiator);
@@ -95,6 +103,7 @@ impl Config {
             reset_active: false,
             reset_pulse: Duration::from_millis(100),
             reset_boot: Duration::from_secs(1),
+            reset_clears_peer: true,
         }
     }
 

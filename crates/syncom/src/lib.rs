@@ -67,11 +67,18 @@
 //! ## Guarantees, and their limits
 //!
 //! A message accepted by `send` is delivered to the peer's application exactly once and in order,
-//! whatever happens on the wires, as long as both `Syncom` objects live (a reset of the link,
-//! a stopped and restarted link task, noise, a peer that stops answering for a while). A board
-//! that really loses its RAM loses what was in its own queues, like any program: the peer then
-//! sees a fresh sequence, and the messages it had not had acknowledged before the reboot are
-//! refused as out of order until both ends are restarted together.
+//! whatever happens on the wires, as long as both `Syncom` objects live: line noise, a stuck or
+//! glitching line, a link task stopped and restarted, a peer that stops answering for a while.
+//!
+//! A board that really loses its RAM loses what was in its own queues, like any program. When
+//! the initiator resets the passive board through the reset line (`Config::reset_clears_peer`,
+//! on by default), it starts its sequence numbers again with the new peer and sends it every
+//! message the old one had not acknowledged: none is lost, and the few the old peer received but
+//! had not acknowledged yet reach the new one again (at least once across a reset, exactly once
+//! between resets). The initiator resets its peer before every session, so a passive board that
+//! reboots on its own (a watchdog, a brown-out) is reset once more when the initiator notices the
+//! dead link, and the same holds. Without a reset line nothing tells a rebooted peer from a
+//! slow one: if the passive board can lose its RAM, give the initiator a reset line.
 //!
 //! ## Dependencies, and why
 //!

@@ -9,6 +9,11 @@
 //! initiator for `bit_timeout + 2 * quiet`, so that whichever end noticed the failure first, the
 //! passive end is listening by the time the initiator makes its first edge. A new session
 //! follows, and the messages the old one left unacknowledged are sent again.
+//!
+//! A reset that wipes the peer's memory also wipes its sequence numbers; the initiator, which
+//! made the reset, knows it and starts its own numbering again (`Config::reset_clears_peer`).
+//! A peer that resets on its own (a watchdog, a brown-out) cannot be told from a slow one by
+//! the wires alone: see the crate docs.
 
 use core::time::Duration;
 
@@ -78,6 +83,9 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
                     let _ = r.set_state(PinState::from(cfg.reset_active));
                     sleep(cfg.reset_pulse).await;
                     let _ = r.set_state(PinState::from(!cfg.reset_active));
+                    if cfg.reset_clears_peer {
+                        self.window.borrow_mut().renumber();
+                    }
                     sleep(cfg.reset_boot).await;
                 }
             }

@@ -127,6 +127,17 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
         self.silent = 0;
     }
 
+    /// The peer lost its memory (it was reset): number the messages still unacknowledged from
+    /// zero, expect the peer's messages from zero, and send everything again.
+    pub(crate) fn renumber(&mut self) {
+        self.front_seq = 0;
+        self.rx_next = 0;
+        self.nak_for = None;
+        self.nak_owed = false;
+        self.ack_owed = false;
+        self.rewind();
+    }
+
     /// The peer expects `ack` next: drops every message before it. Returns how many.
     /// An acknowledgement outside the sent range (corruption that passed the CRC, or a peer that
     /// lost its state) changes nothing.
@@ -231,6 +242,20 @@ mod tests {
         assert!(!w.idle_byte(2));
         assert!(w.idle_byte(2));
         assert!(w.next_data().unwrap().2);
+    }
+
+    #[test]
+    fn renumbering_starts_both_directions_at_zero() {
+        let mut w: Window<4, 4> = Window::new();
+        w.push(msg(1)).unwrap();
+        w.push(msg(2)).unwrap();
+        w.next_data();
+        assert_eq!(w.on_ack(1), 1);
+        assert_eq!(w.on_data(0, &[5]), Accept::Delivered);
+        w.renumber();
+        assert_eq!(w.next_data().map(|(s, p, _)| (s, p[0])), Some((0, 2)));
+        assert_eq!(w.on_data(0, &[6]), Accept::Delivered);
+        assert_eq!(w.rx_len(), 2);
     }
 
     #[test]

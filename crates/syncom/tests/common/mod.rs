@@ -89,6 +89,7 @@ pub struct Rig {
     pub s: &'static S,
     /// The passive board's link task, while it runs (the reset line stops and restarts it).
     pub b_task: Rc<Cell<Option<TaskId>>>,
+    reset_line: bool,
 }
 
 pub struct Opts {
@@ -97,6 +98,8 @@ pub struct Opts {
     /// One wrong data reading in this many (0: none).
     pub flip_rate: u64,
     pub reset_line: bool,
+    /// Board B loses its memory on a reset (set up with `Rig::rebooting`).
+    pub reboot: bool,
 }
 
 impl Default for Opts {
@@ -106,6 +109,7 @@ impl Default for Opts {
             poll_b: Duration::from_micros(25),
             flip_rate: 0,
             reset_line: true,
+            reboot: false,
         }
     }
 }
@@ -117,6 +121,7 @@ fn sim_config(role: Role, poll: Duration) -> Config {
     c.quiet = Duration::from_millis(1);
     c.reset_pulse = Duration::from_millis(1);
     c.reset_boot = Duration::from_millis(2);
+    c.reset_clears_peer = false; // the reset line restarts the peer's link task; its memory stays
     c
 }
 
@@ -150,8 +155,8 @@ impl Rig {
         join(b.dout, a.din);
         let s: &'static S = Box::leak(Box::new(Sched::new()));
         let b_task = Rc::new(Cell::new(None));
-        let mut rig = Rig { a, b, s, b_task };
-        if o.reset_line {
+        let mut rig = Rig { a, b, s, b_task, reset_line: o.reset_line };
+        if o.reset_line && !o.reboot {
             join(rig.a.reset, rig.b.reset);
             // The passive board runs while its reset line is high; low stops it where it stands.
             let (task, pins, link, cfg, board) =
@@ -165,17 +170,20 @@ impl Rig {
                     let _ = s.stop(id);
                 }
             });
+        } else if o.reboot {
+            join(rig.a.reset, rig.b.reset);
         } else {
             let id = s.spawn(rig.b.link.run(rig.b.pins_no_reset(), rig.b.board, rig.b.cfg)).ok();
             rig.b_task.set(id);
         }
-        rig.a_pins_spawn(o.reset_line);
+        rig.reset_line = o.reset_line;
         rig
     }
 
-    fn a_pins_spawn(&mut self, reset_line: bool) {
+    /// Starts board A's link task (board B's starts on its reset line, or at once without one).
+    pub fn start(&self) {
         let mut pins = self.a.pins();
-        if !reset_line {
+        if !self.reset_line {
             pins.reset = None;
         }
         self.s.spawn(self.a.link.run(pins, self.a.board, self.a.cfg)).unwrap();
@@ -199,8 +207,44 @@ impl Rig {
         });
     }
 
+    /// Makes board B reboot for real on its reset line: each boot gets a new link object (its
+    /// memory is gone) and a new receiver task, which appends every message index it receives
+    /// to the returned log (kept by the test, outside the board). The initiator knows.
+    pub fn rebooting(&mut self) -> Rc<std::cell::RefCell<Vec<u32>>> {
+        self.a.cfg.reset_clears_peer = true;
+        let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let (s, pins, cfg, board, log2) = (self.s, self.b.pins(), self.b.cfg, self.b.board, log.clone());
+        let tasks: Rc<Cell<Option<[TaskId; 2]>>> = Rc::new(Cell::new(None));
+        self.b.reset.on_change(move |_, high| {
+            if high {
+                if tasks.get().is_none() {
+                    let link: &'static Link = Box::leak(Box::new(Syncom::new()));
+                    let l = s.spawn(link.run(pins.clone(), board, cfg)).unwrap();
+                    let log = log2.clone();
+                    let r = s
+                        .spawn(async move {
+                            loop {
+                                match link.recv::<Msg>().await {
+                                    Ok(m) if m == msg(m.n, 1) => log.borrow_mut().push(m.n),
+                                    _ => log.borrow_mut().push(u32::MAX),
+                                }
+                            }
+                        })
+                        .unwrap();
+                    tasks.set(Some([l, r]));
+                }
+            } else if let Some(ids) = tasks.take() {
+                for id in ids {
+                    let _ = s.stop(id);
+                }
+            }
+        });
+        log
+    }
+
     /// Runs until `done` says so (checked every millisecond of board time) or `limit` passes.
     pub fn run_until(&self, limit: Duration, done: impl Fn() -> bool + 'static) -> RunEnd {
+        self.start();
         let s = self.s;
         s.spawn(async move {
             let end = Instant::ZERO + limit;
