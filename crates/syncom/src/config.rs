@@ -44,7 +44,7 @@ pub struct Config {
     /// fastest link; a small sleep costs speed and saves power.
     pub poll: Duration,
     /// The longest this end waits for one clock edge of its peer, while synchronising and while
-    /// exchanging data. Past it the link is down. Make it longer than the longest time the
+    /// exchanging data (counted from its second look). Past it the link is down. Make it longer than the longest time the
     /// peer's tasks can keep its link task from running.
     pub bit_timeout: Duration,
     /// Before each session both ends drive their lines low and wait for the peer's clock line to

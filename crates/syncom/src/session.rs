@@ -186,7 +186,9 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                 yield_now().await;
             }
         } else {
-            let start = self.clock.now();
+            // The clock is read from the second failed look on: in the usual exchange the peer
+            // has moved by the first, and on a small chip reading the time costs more than a bit.
+            let mut since = None;
             loop {
                 self.since_yield = 0;
                 if self.cfg.poll == Duration::ZERO {
@@ -197,8 +199,13 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                 if wire.ready()? {
                     break;
                 }
-                if bounded && self.clock.now() - start >= self.cfg.bit_timeout {
-                    return Err(End::Timeout);
+                if bounded {
+                    let now = self.clock.now();
+                    match since {
+                        None => since = Some(now),
+                        Some(t) if now - t >= self.cfg.bit_timeout => return Err(End::Timeout),
+                        Some(_) => {}
+                    }
                 }
             }
         }
