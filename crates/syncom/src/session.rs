@@ -155,7 +155,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                 }
             } else {
                 self.sync_window = (self.sync_window >> 1) | (u8::from(got) << 7);
-                self.sync_seen += 1;
+                self.sync_seen = self.sync_seen.saturating_add(1);
                 if self.sync_window == SYN {
                     self.synced = true;
                     *up = true;
@@ -180,7 +180,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
         bounded: bool,
     ) -> Result<bool, End> {
         if wire.ready()? {
-            self.since_yield += 1;
+            self.since_yield = self.since_yield.saturating_add(1);
             if self.since_yield >= self.cfg.yield_bits {
                 self.since_yield = 0;
                 yield_now().await;
@@ -264,7 +264,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                         c.retransmissions = c.retransmissions.wrapping_add(1);
                     }
                 });
-                self.txbuf[0]
+                self.txbuf.first().copied().unwrap_or(0)
             }
             // Unreachable for messages `try_send` accepted; a frame size too small for even an
             // acknowledgement leaves the link idle rather than panicking.

@@ -18,7 +18,8 @@ use crate::frame;
 use crate::window::Window;
 
 /// One end of a link: up to `Q` messages queued each way, frames of at most `N` bytes on the
-/// wire.
+/// wire (a message of up to [`MAX_MESSAGE`](Self::MAX_MESSAGE) bytes of postcard, 18 fewer than
+/// `N` for frames under 254 bytes). `Q` above 16,384 does not compile: sequence numbers are 16 bits.
 ///
 /// The application sends and receives through it; a link task runs [`Syncom::run`] on it with
 /// the pins. It is made to be shared as `&'static` between tasks of one scheduler (leak a box on
@@ -58,6 +59,7 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
     /// # drop(link);
     /// ```
     pub const fn new() -> Self {
+        const { assert!(Q <= 16_384, "syncom: at most 16384 queued messages (sequence numbers are 16-bit)") };
         Syncom {
             window: RefCell::new(Window::new()),
             counters: RefCell::new(Counters {

@@ -113,7 +113,7 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
         if self.tx.is_empty() || self.cursor < self.tx.len() {
             return false;
         }
-        self.silent += 1;
+        self.silent = self.silent.saturating_add(1);
         if self.silent >= retransmit_bytes {
             self.rewind();
             return true;

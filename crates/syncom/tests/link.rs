@@ -89,7 +89,7 @@ fn both_ways(rig: &Rig, count: u32, limit: Duration) -> ((u32, u32), (u32, u32))
 
 #[test]
 fn mixed_messages_each_way_at_once() {
-    let count = messages(2_000);
+    let count = messages(1_000);
     let rig = Rig::new(Opts::default());
     both_ways(&rig, count, Duration::from_secs(3_600));
     let (ca, cb) = (rig.a.link.counters(), rig.b.link.counters());
@@ -101,7 +101,7 @@ fn mixed_messages_each_way_at_once() {
 
 #[test]
 fn a_reset_of_the_peer_mid_frame_loses_nothing() {
-    let count = messages(1_000);
+    let count = messages(500);
     let rig = Rig::new(Opts::default());
     // Traffic flows continuously from ~20 ms: every reset lands inside a frame or an ack.
     for k in 0..3u64 {
@@ -117,7 +117,7 @@ fn a_reset_of_the_peer_mid_frame_loses_nothing() {
 
 #[test]
 fn a_stuck_clock_line_loses_nothing() {
-    let count = messages(1_000);
+    let count = messages(500);
     let rig = Rig::new(Opts::default());
     let b = rig.b.board;
     b.drive_at(Instant::from_millis(150), &rig.b.ckin, false);
@@ -132,8 +132,8 @@ fn a_stuck_clock_line_loses_nothing() {
 
 #[test]
 fn bit_flips_are_caught_and_nothing_corrupt_is_delivered() {
-    let count = messages(1_000);
-    let rig = Rig::new(Opts { flip_rate: 3_000, ..Opts::default() });
+    let count = messages(500);
+    let rig = Rig::new(Opts { flip_rate: 1_500, ..Opts::default() });
     both_ways(&rig, count, Duration::from_secs(600));
     let (ca, cb) = (rig.a.link.counters(), rig.b.link.counters());
     let flips = rig.a.flaky.flips.get() + rig.b.flaky.flips.get();
@@ -144,7 +144,7 @@ fn bit_flips_are_caught_and_nothing_corrupt_is_delivered() {
 
 #[test]
 fn glitch_pulses_on_the_clock_lines_lose_nothing() {
-    let count = messages(1_000);
+    let count = messages(500);
     let rig = Rig::new(Opts::default());
     let b = rig.b.board;
     for k in 0..6u64 {
@@ -161,7 +161,7 @@ fn glitch_pulses_on_the_clock_lines_lose_nothing() {
 
 #[test]
 fn a_peer_that_loses_its_memory_on_reset_gets_every_message_at_least_once_in_order() {
-    let count = messages(1_000);
+    let count = messages(500);
     let mut rig = Rig::new(Opts { reboot: true, ..Opts::default() });
     let log = rig.rebooting();
     let la = rig.a.link;
