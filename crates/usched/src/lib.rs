@@ -113,7 +113,8 @@
 //! - `run_queue.rs`, `deadlines.rs`, `sampled.rs`, `free_slots.rs`: one structure each.
 //! - `header.rs`: what a slot records; `sched_core.rs`: the size-independent part that wakers and
 //!   wait futures reach, with the tally of what the run loop must notice.
-//! - `wakes.rs`: wakes from other threads and interrupt handlers, and why none is lost.
+//! - `wakes.rs`: wakes from other threads and interrupt handlers, and why none is lost;
+//!   `irq_count.rs`: an interrupt line's count (both run under loom in `tests/loom_wakes.rs`).
 //! - `raw.rs`: every line of `unsafe`; `unwind.rs`: what a panic leaves behind, and recovery.
 //! - one file per way of waiting: `yield_now.rs`, `sleep.rs`, `poller.rs`, `irq.rs`,
 //!   `timeout.rs`, `signal.rs`, `join.rs`.
@@ -131,12 +132,18 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+/// The atomics of the lock-free parts (`wakes.rs`, `irq_count.rs`), named through one path so
+/// that the loom models in `tests/loom_*.rs` can include those files with loom's atomics instead.
+mod atomic {
+    pub(crate) use portable_atomic::{AtomicU32, Ordering};
+}
 mod control;
 mod deadlines;
 mod free_slots;
 mod header;
 mod heartbeat;
 mod irq;
+mod irq_count;
 mod join;
 mod poller;
 mod raw;
