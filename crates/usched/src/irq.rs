@@ -13,8 +13,8 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
 use critical_section::Mutex;
-use portable_atomic::{AtomicU32, Ordering};
 
+use crate::irq_count::IrqCount;
 use crate::state::State;
 use crate::time::micros;
 use crate::wait::CLASS_IRQ;
@@ -60,7 +60,7 @@ pub enum IrqResult {
 /// s.run(&CLOCK);
 /// ```
 pub struct IrqLine {
-    count: AtomicU32,
+    count: IrqCount,
     /// One entry per scheduler (or foreign executor task) with waits on this line.
     waiters: Mutex<RefCell<[Waiter; IrqLine::SCHEDULERS]>>,
 }
@@ -83,7 +83,7 @@ impl IrqLine {
     /// ```
     pub const fn new() -> Self {
         IrqLine {
-            count: AtomicU32::new(0),
+            count: IrqCount::new(),
             waiters: Mutex::new(RefCell::new(
                 [const { Waiter { waker: None, waits: 0 } }; IrqLine::SCHEDULERS],
             )),
@@ -111,7 +111,7 @@ impl IrqLine {
     /// assert_eq!(LINE.pending(), u32::MAX);
     /// ```
     pub fn signal_n(&self, n: u32) {
-        let _ = self.count.fetch_update(Ordering::Release, Ordering::Relaxed, |c| Some(c.saturating_add(n)));
+        self.count.add(n);
         critical_section::with(|cs| {
             for w in self.waiters.borrow_ref(cs).iter().filter_map(|e| e.waker.as_ref()) {
                 match crate::raw::core_of_waker(w) {
@@ -130,7 +130,7 @@ impl IrqLine {
     /// assert_eq!(LINE.pending(), 0);
     /// ```
     pub fn pending(&self) -> u32 {
-        self.count.load(Ordering::Relaxed)
+        self.count.peek()
     }
 
     /// Waits for at least one signal.
@@ -265,7 +265,7 @@ impl Future for IrqWait<'_> {
                 crate::wait::not_in_task("IrqLine::wait_timeout");
             }
             // Outside usched: a plain wake-on-signal future without priorities or timeouts.
-            let n = line.count.swap(0, Ordering::Acquire);
+            let n = line.count.take();
             if n > 0 {
                 return Poll::Ready(IrqResult::Irq(n));
             }
@@ -291,13 +291,13 @@ impl Future for IrqWait<'_> {
             // Registered just now: wait.
         } else if t.sampling() {
             t.reached();
-            let n = line.count.load(Ordering::Relaxed);
+            let n = line.count.peek();
             if n > 0 {
                 t.offer(CLASS_IRQ | u64::from(n));
             }
             return Poll::Pending;
         } else {
-            let n = line.count.swap(0, Ordering::Acquire);
+            let n = line.count.take();
             if n > 0 {
                 return Poll::Ready(IrqResult::Irq(n));
             }

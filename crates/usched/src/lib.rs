@@ -106,6 +106,40 @@
 //! assert_eq!(s.run(&CLOCK), RunEnd::Finished); // the other task carries on
 //! ```
 //!
+//! ## Bad input
+//!
+//! What the core answers to each misuse a program can reach. Each row is a test of the same name
+//! in `tests/bad_input.rs` (the oversized future: `tests/compile_fail.rs`); none is a panic except
+//! the last block, and none leaves the scheduler changed beyond what the row says.
+//!
+//! | bad input | answer | test |
+//! |---|---|---|
+//! | an id of a finished task | [`Status::Finished`]; `pause`, `resume`, `stop`, `task_stats`: [`TaskError::Finished`]; `join` resolves at once | `finished_task_id` |
+//! | an id of a stopped task | the same | `stopped_task_id` |
+//! | a stale id (its slot holds a newer task) | the same; the newer task is untouched | `stale_task_id_of_a_reused_slot` |
+//! | an id from another scheduler (any index, even past `N`) | the same | `task_id_of_another_scheduler` |
+//! | `spawn` into a full pool, outside or inside a task | [`SpawnError::Full`]; the refused future is dropped; nothing else changes | `full_pool` |
+//! | `spawn` from a destructor during `run`'s final drops | [`SpawnError::Stopping`]; spawning works again after the run | `spawn_from_a_destructor_during_the_final_drops` |
+//! | a future larger than `SLOT` | compile error "future too large for its slot" | `oversized_future_does_not_compile_but_one_that_fits_does` |
+//! | a future aligned to more than 16 bytes | compile error | `zero_or_too_many_slots_and_overaligned_futures` |
+//! | `Sched<0, _>` or more than 16384 slots | compile error | `zero_or_too_many_slots_and_overaligned_futures` |
+//! | zero durations: `sleep`, `timeout`, `wait_timeout`, `Poller::with_timeout`, `set_poll_interval` | due at once: the sleep returns zero lateness, the timeout elapses unless its future is ready at the first poll, the waits time out, pollers are sampled every pass | `zero_durations` |
+//! | overflowing durations and instants (`Duration::MAX`, `Instant::MAX`) | saturate at [`Instant::MAX`]: a wait that never ends (until stopped), a timeout that never fires, a poll interval that only the next deadline cuts short | `overflowing_durations` |
+//! | more than `u32::MAX` interrupt signals before a wait takes them | the count saturates at `u32::MAX` | `irq_signal_count_overflow` |
+//! | a task joining itself | it waits until stopped; alone, `run` ends with [`RunEnd::Stalled`] on a clock nothing outside can wake | `join_of_self` |
+//! | `run` from inside one of its own tasks | [`RunEnd::AlreadyRunning`] at once; nothing else happens | `run_from_inside_a_task` |
+//! | `stop_all` while no run is going | no effect on the next run | `stop_all_outside_a_run` |
+//! | `pause` of a paused task, `resume` of a running one, control calls outside `run` | `Ok(())`, no change | `control_calls_when_no_run_is_going` |
+//! | `sleep` polled outside a usched task (no scheduler runs on this thread) | documented panic naming the wait | `sleep_awaited_outside_a_task` |
+//! | `timeout` polled outside a usched task | documented panic naming the wait | `timeout_awaited_outside_a_task` |
+//! | `Poller::wait` polled outside a usched task | documented panic naming the wait | `poller_awaited_outside_a_task` |
+//! | `IrqLine::wait_timeout` polled outside a usched task | documented panic naming the wait | `irq_wait_timeout_awaited_outside_a_task` |
+//! | `IrqLine::wait`, `Signal::wait`, `yield_now`, `join` polled outside a task | plain futures: no panic | `waits_that_work_outside_a_task` |
+//!
+//! Misuse in combination (control calls from destructors and poller callbacks, on stale ids, after
+//! `stop_all`, spawns during shutdown, nested runs, self-joins) is fuzzed by `tests/misuse.rs`;
+//! panics inside tasks are covered in "Panics" above and `tests/panics.rs`.
+//!
 //! ## How the core is organised
 //!
 //! - `state.rs`: the task state machine: every state, every transition, the invariants.
@@ -113,7 +147,8 @@
 //! - `run_queue.rs`, `deadlines.rs`, `sampled.rs`, `free_slots.rs`: one structure each.
 //! - `header.rs`: what a slot records; `sched_core.rs`: the size-independent part that wakers and
 //!   wait futures reach, with the tally of what the run loop must notice.
-//! - `wakes.rs`: wakes from other threads and interrupt handlers, and why none is lost.
+//! - `wakes.rs`: wakes from other threads and interrupt handlers, and why none is lost;
+//!   `irq_count.rs`: an interrupt line's count (both run under loom in `tests/loom_wakes.rs`).
 //! - `raw.rs`: every line of `unsafe`; `unwind.rs`: what a panic leaves behind, and recovery.
 //! - one file per way of waiting: `yield_now.rs`, `sleep.rs`, `poller.rs`, `irq.rs`,
 //!   `timeout.rs`, `signal.rs`, `join.rs`.
@@ -131,12 +166,18 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+/// The atomics of the lock-free parts (`wakes.rs`, `irq_count.rs`), named through one path so
+/// that the loom models in `tests/loom_*.rs` can include those files with loom's atomics instead.
+mod atomic {
+    pub(crate) use portable_atomic::{AtomicU32, Ordering};
+}
 mod control;
 mod deadlines;
 mod free_slots;
 mod header;
 mod heartbeat;
 mod irq;
+mod irq_count;
 mod join;
 mod poller;
 mod raw;

@@ -24,7 +24,7 @@
 //! with the clock's [`Wakeup`](crate::Wakeup) before it sleeps, and a push onto an empty stack
 //! unparks it.
 
-use portable_atomic::{AtomicU32, Ordering};
+use crate::atomic::{AtomicU32, Ordering};
 
 use crate::header::Header;
 
