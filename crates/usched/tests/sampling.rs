@@ -193,7 +193,9 @@ fn irq_line_shared_by_three_schedulers_rests_and_the_third_polls() {
     let rested = |c: &Watched| (c.2.load(Ordering::SeqCst), c.3.load(Ordering::SeqCst));
     assert_eq!(rested(clocks[0]), (true, false), "scheduler 0 rests until woken");
     assert_eq!(rested(clocks[1]), (true, false), "scheduler 1 rests until woken");
-    assert_eq!(rested(clocks[2]), (false, true), "scheduler 2 idles to its next poll");
+    // Scheduler 2 idled to its next poll while its task waited; if its task is the one that took
+    // the signal, it may rest afterwards too (only its QUIT task is left), so that is not asserted.
+    assert!(rested(clocks[2]).1, "scheduler 2 idles to its next poll");
     assert_eq!(GOT.load(Ordering::SeqCst), 1, "one signal, one task takes it");
 }
 
