@@ -68,7 +68,13 @@
 //! ## Features
 //!
 //! - `stats` (default): per-task statistics ([`Sched::task_stats`]).
+//! - `sampling` (default): [`Poller`] and [`IrqLine`], the waits the scheduler samples on every
+//!   pass. A program that uses neither can leave it out (`default-features = false`) and links
+//!   none of the sampling code: about 0.8 KB less flash on Cortex-M.
 //! - `std`: [`StdClock`], and waking a scheduler parked on a host thread from other threads.
+//!
+//! Which configuration costs what (flash and RAM of a two-task program on Cortex-M4) is in
+//! `BENCHMARKS.md`.
 //!
 //! ## Safety
 //!
@@ -176,9 +182,12 @@ mod deadlines;
 mod free_slots;
 mod header;
 mod heartbeat;
+#[cfg(feature = "sampling")]
 mod irq;
+#[cfg(feature = "sampling")]
 mod irq_count;
 mod join;
+#[cfg(feature = "sampling")]
 mod poller;
 mod raw;
 mod run_queue;
@@ -199,8 +208,10 @@ mod wakes;
 mod yield_now;
 
 pub use heartbeat::{heartbeat, HEARTBEAT_PERIOD};
+#[cfg(feature = "sampling")]
 pub use irq::{IrqLine, IrqResult, IrqWait};
 pub use join::Join;
+#[cfg(feature = "sampling")]
 pub use poller::{PollResult, PollWait, Poller};
 pub use sched::Sched;
 pub use signal::{Signal, SignalWait};

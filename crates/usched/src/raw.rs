@@ -218,6 +218,7 @@ fn wake(p: *const ()) {
 fn noop(_: *const ()) {}
 
 /// The core behind one of our wakers, or `None` for any other waker.
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
 pub(crate) fn core_of_waker(w: &Waker) -> Option<&Core> {
     if !ptr::eq(w.vtable(), &TASK) {
         return None;

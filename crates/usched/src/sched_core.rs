@@ -175,6 +175,7 @@ impl Core {
     }
 
     /// Makes an idle scheduler look again. Safe from any thread or interrupt handler.
+    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
     pub(crate) fn nudge(&self) {
         if self.wakes.nudge() {
             self.unpark();

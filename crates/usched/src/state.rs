@@ -141,7 +141,7 @@ impl State {
 
     /// Invariant 3: belongs on the sampled list.
     pub(crate) const fn in_sampled(self) -> bool {
-        self.has(Self::SAMPLED) && !self.paused() && self.waiting()
+        cfg!(feature = "sampling") && self.has(Self::SAMPLED) && !self.paused() && self.waiting()
     }
 
     pub(crate) const fn poller(self) -> bool {

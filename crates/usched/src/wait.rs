@@ -12,7 +12,9 @@ use crate::sched_core::MODE_RUN;
 use crate::state::State;
 
 /// Sample keys: class in the high word, value in the low word; larger wins.
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
 pub(crate) const CLASS_POLL: u64 = 1 << 32;
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
 pub(crate) const CLASS_IRQ: u64 = 2 << 32;
 
 /// The task being polled, if this poll comes from a usched scheduler. Enough for waits that only
@@ -34,6 +36,7 @@ pub(crate) fn current_here(cx: &Context<'_>) -> Option<TaskRef> {
 /// combinator that lends its children a waker of its own (the wait could never complete there;
 /// sleeps and timeouts can, see `raw::ForeignTimer`).
 #[inline]
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
 pub(crate) fn task_for(cx: &Context<'_>, what: &'static str) -> TaskRef {
     match current_here(cx) {
         Some(t) => t,
@@ -113,6 +116,7 @@ impl TaskRef {
     /// Says, during a sample poll, that the poll reached a wait that is sampled (it has not got
     /// past it).
     #[inline]
+    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
     pub(crate) fn reached(&self) {
         self.core().reached.set(1);
     }
@@ -122,6 +126,7 @@ impl TaskRef {
     /// said it was reached. Elsewhere it does nothing. (A poller needs no such care: while a
     /// poller waits every pass samples again, and the next sample poll finds it gone.)
     #[inline]
+    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
     pub(crate) fn left_sampled_wait(&self) {
         if self.sampling() {
             self.mark(State::YIELD);
@@ -130,6 +135,7 @@ impl TaskRef {
 
     /// Offers an event during a sample poll.
     #[inline]
+    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
     pub(crate) fn offer(&self, key: u64) {
         let c = self.core();
         if key > c.offer.get() {

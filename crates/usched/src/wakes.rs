@@ -71,6 +71,7 @@ impl WakeStack {
     }
 
     /// Asks the scheduler to look again without waking any task. Returns true as `push` does.
+    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
     pub(crate) fn nudge(&self) -> bool {
         self.head.fetch_or(NUDGE, Ordering::Release) == 0
     }

@@ -623,5 +623,29 @@ fn qemu(e: &Env, md: &mut String) {
             ratio(fu.1, fe.1)
         );
     }
+    // What each of usched's optional features adds to the minimal program (opt-level "s").
+    for (label, feats) in [
+        ("`sampling` (`Poller`, `IrqLine`)", "sampling"),
+        ("`stats` + `sampling` (usched's defaults)", "stats,sampling"),
+    ] {
+        let built = Command::new(&cargo)
+            .current_dir(&dir)
+            .args(["build", "-q", "--profile", "size-s", "--bin", "min_usched", "--features", feats])
+            .status();
+        let (f, r) = if built.is_ok_and(|s| s.success()) {
+            size("size-s", "min_usched")
+        } else {
+            (f64::NAN, f64::NAN)
+        };
+        let _ = writeln!(
+            md,
+            "| minimal program, opt-level \"s\", usched with {label}: flash / static RAM | {f} / {r} | | |"
+        );
+    }
+    // Leave the default build as the size table above measured it.
+    let _ = Command::new(&cargo)
+        .current_dir(&dir)
+        .args(["build", "-q", "--profile", "size-s", "--bin", "min_usched"])
+        .status();
     let _ = writeln!(md, "\nBoth minimal programs link the same runtime (cortex-m-rt vector table, semihosting panic handler).\n");
 }
