@@ -74,6 +74,9 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
     {
         let Pins { ckin, ckout, din, dout, mut reset } = pins;
         let mut wire = Wire::new(ckin, ckout, din, dout, cfg.role);
+        // Stopped (the task dropped at an await), the link is down: its lines go low (the wire's
+        // own drop) and its state says so, so `state()` and `wait_for` do not report a dead link up.
+        let _down = DownOnDrop(self);
         let mut recovering = false;
         loop {
             self.set_state(LinkState::Down);
@@ -96,6 +99,15 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
                 self.count(|c| c.timeouts = c.timeouts.wrapping_add(1));
             }
         }
+    }
+}
+
+/// Reports the link `Down` when the link task is dropped.
+struct DownOnDrop<'a, const N: usize, const Q: usize>(&'a Syncom<N, Q>);
+
+impl<const N: usize, const Q: usize> Drop for DownOnDrop<'_, N, Q> {
+    fn drop(&mut self) {
+        self.0.set_state(LinkState::Down);
     }
 }
 

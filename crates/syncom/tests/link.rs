@@ -199,3 +199,23 @@ fn a_peer_that_loses_its_memory_on_reset_gets_every_message_at_least_once_in_ord
     assert!(repeats <= 3 * common::Q as u32, "{repeats} repeats");
     eprintln!("reboot: {} deliveries, {repeats} repeats, A {:?}", log.len(), rig.a.link.counters());
 }
+
+#[test]
+fn a_stopped_link_task_reports_the_link_down() {
+    // Board B's link task is stopped while the link is up (its board reset, or the application
+    // dropped it): its lines go low, and its `state()` must not keep saying `Up`.
+    let rig = Rig::new(Opts { reset_line: false, ..Opts::default() });
+    let (la, lb, s, task) = (rig.a.link, rig.b.link, rig.s, rig.b_task.clone());
+    let after = Rc::new(RefCell::new(None));
+    let after2 = after.clone();
+    s.spawn(async move {
+        lb.wait_for(LinkState::Up).await;
+        la.wait_for(LinkState::Up).await;
+        s.stop(task.take().unwrap()).unwrap();
+        *after2.borrow_mut() = Some(lb.state());
+    })
+    .unwrap();
+    let done = after.clone();
+    rig.run_until(Duration::from_secs(1), move || done.borrow().is_some());
+    assert_eq!(*after.borrow(), Some(LinkState::Down));
+}
