@@ -56,6 +56,7 @@ pub(crate) struct Session<'a, const N: usize, const Q: usize, C: Clock> {
     /// Limits from the configuration, raised to what the frame size needs.
     retransmit_bytes: u32,
     dead_bytes: u32,
+    sync_bits: u32,
     // Sending.
     txbuf: [u8; N],
     txlen: usize,
@@ -88,6 +89,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             clock,
             retransmit_bytes: cfg.retransmit_bytes.max(n.saturating_mul(2)),
             dead_bytes: cfg.dead_bytes.max(n.saturating_mul(2).saturating_add(cfg.keepalive_bytes)),
+            sync_bits: cfg.sync_bits.max(8),
             txbuf: [0; N],
             txlen: 0,
             txpos: 0,
@@ -163,7 +165,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                     if recovering {
                         self.link.count(|c| c.resyncs = c.resyncs.wrapping_add(1));
                     }
-                } else if self.sync_seen >= self.cfg.sync_bits {
+                } else if self.sync_seen >= self.sync_bits {
                     return End::NoSync;
                 }
             }

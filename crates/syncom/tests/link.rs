@@ -219,3 +219,16 @@ fn a_stopped_link_task_reports_the_link_down() {
     rig.run_until(Duration::from_secs(1), move || done.borrow().is_some());
     assert_eq!(*after.borrow(), Some(LinkState::Down));
 }
+
+#[test]
+fn a_sync_limit_below_one_byte_still_lets_the_link_up() {
+    // The sync byte takes 8 bits: a smaller `sync_bits` (0 read as "no limit", say) must not
+    // keep the link down for ever, flapping through timeouts.
+    let mut rig = Rig::new(Opts::default());
+    rig.a.cfg.sync_bits = 0;
+    let (la, lb) = (rig.a.link, rig.b.link);
+    la.try_send(&7u8).unwrap();
+    rig.run_until(Duration::from_secs(1), move || lb.available() == 1);
+    assert_eq!(lb.try_recv::<u8>(), Some(7));
+    assert_eq!(la.counters().timeouts, 0, "{:?}", la.counters());
+}
