@@ -268,8 +268,8 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                 });
                 self.txbuf.first().copied().unwrap_or(0)
             }
-            // Unreachable for messages `try_send` accepted; a frame size too small for even an
-            // acknowledgement leaves the link idle rather than panicking.
+            // Unreachable: `N` is at least the largest frame of an empty message, and `try_send`
+            // accepts only messages whose largest frame fits `N` (frame.rs tests the bound).
             _ => 0,
         }
     }
