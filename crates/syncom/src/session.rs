@@ -246,7 +246,10 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             None if owed || nak => {
                 let kind = if nak { Kind::Nak } else { Kind::Ack };
                 let f = Frame { kind, seq: 0, ack, payload: &[] };
-                (frame::encode(&f, &mut self.txbuf), false)
+                let len = frame::encode(&f, &mut self.txbuf);
+                // Its bytes count toward the retransmission timer like idle ones.
+                w.idle_bytes(u32::try_from(len.unwrap_or(0)).unwrap_or(u32::MAX), self.retransmit_bytes);
+                (len, false)
             }
             None => {
                 w.idle_byte(self.retransmit_bytes);

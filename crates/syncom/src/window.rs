@@ -110,10 +110,18 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
     /// A byte went out with nothing new to send. Returns true (and rewinds) when it is time to
     /// send the unacknowledged messages again.
     pub(crate) fn idle_byte(&mut self, retransmit_bytes: u32) -> bool {
+        self.idle_bytes(1, retransmit_bytes)
+    }
+
+    /// `n` bytes went out with nothing new to send: idle zeros, or an acknowledgement frame (a
+    /// peer that streams at us keeps us sending acknowledgements, never idle, and a message it
+    /// dropped must still go again). Returns true (and rewinds) when it is time to send the
+    /// unacknowledged messages again.
+    pub(crate) fn idle_bytes(&mut self, n: u32, retransmit_bytes: u32) -> bool {
         if self.tx.is_empty() || self.cursor < self.tx.len() {
             return false;
         }
-        self.silent = self.silent.saturating_add(1);
+        self.silent = self.silent.saturating_add(n);
         if self.silent >= retransmit_bytes {
             self.rewind();
             return true;

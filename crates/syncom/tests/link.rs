@@ -232,3 +232,53 @@ fn a_sync_limit_below_one_byte_still_lets_the_link_up() {
     assert_eq!(lb.try_recv::<u8>(), Some(7));
     assert_eq!(la.counters().timeouts, 0, "{:?}", la.counters());
 }
+
+#[test]
+fn a_dropped_message_is_sent_again_while_the_peer_streams_small_messages() {
+    // B's receive queue fills (its application is busy), so B drops A's next messages and only
+    // acknowledges what it took. A has sent everything and must send them again once no
+    // acknowledgement has moved for `retransmit_bytes` sent bytes, even though B now streams
+    // tiny messages at it, so that A's bytes are all acknowledgements and never idle.
+    let rig = Rig::new(Opts::default());
+    let (la, lb, s) = (rig.a.link, rig.b.link, rig.s);
+    const STREAM: u32 = 1_500;
+    let q = common::Q as u32;
+    s.spawn(async move {
+        for n in 0..2 * q {
+            la.send(&n).await.unwrap();
+        }
+    })
+    .unwrap();
+    let streamed = Rc::new(std::cell::Cell::new(0u32));
+    let st = streamed.clone();
+    s.spawn(async move {
+        usched::sleep(Duration::from_millis(100)).await;
+        for _ in 0..STREAM {
+            lb.send(&()).await.unwrap();
+        }
+    })
+    .unwrap();
+    s.spawn(async move {
+        loop {
+            la.recv::<()>().await.unwrap();
+            st.set(st.get() + 1);
+        }
+    })
+    .unwrap();
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let (g, st) = (got.clone(), streamed.clone());
+    s.spawn(async move {
+        usched::sleep(Duration::from_millis(150)).await;
+        for n in 0..2 * q {
+            assert_eq!(lb.recv::<u32>().await, Ok(n));
+            g.borrow_mut().push(st.get());
+        }
+    })
+    .unwrap();
+    let g = got.clone();
+    rig.run_until(Duration::from_secs(60), move || g.borrow().len() == 2 * q as usize);
+    let got = got.borrow();
+    assert_eq!(got.len(), 2 * q as usize, "B got {} of A's messages", got.len());
+    // Every one of them reached B while B's stream was still going.
+    assert!(got.iter().all(|&n| n < STREAM), "A's messages waited for B's stream to end: {got:?}");
+}
