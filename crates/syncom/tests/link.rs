@@ -282,3 +282,26 @@ fn a_dropped_message_is_sent_again_while_the_peer_streams_small_messages() {
     // Every one of them reached B while B's stream was still going.
     assert!(got.iter().all(|&n| n < STREAM), "A's messages waited for B's stream to end: {got:?}");
 }
+
+#[test]
+fn a_link_task_stopped_during_the_reset_pulse_releases_the_peer() {
+    // The initiator holds B in reset for `reset_pulse` before each session. Stopped right then
+    // (the application drops its link task), it must not leave B held in reset for ever.
+    let rig = Rig::new(Opts::default());
+    let (s, a) = (rig.s, &rig.a);
+    let id = s.spawn(a.link.run(a.pins(), a.board, a.cfg)).unwrap();
+    let reset = rig.b.reset;
+    let level = Rc::new(RefCell::new(None));
+    let l2 = level.clone();
+    s.spawn(async move {
+        usched::sleep(Duration::from_micros(500)).await; // inside the 1 ms pulse
+        assert!(!reset.level(), "B is not in reset: the test is mistimed");
+        s.stop(id).unwrap();
+        usched::sleep(Duration::from_millis(5)).await;
+        *l2.borrow_mut() = Some(reset.level());
+        s.stop_all();
+    })
+    .unwrap();
+    s.run(a.board);
+    assert_eq!(*level.borrow(), Some(true), "B's reset line left active");
+}
