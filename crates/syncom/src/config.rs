@@ -51,7 +51,8 @@ pub struct Config {
     /// stay low this long (the initiator waits `bit_timeout + 2 * quiet`, so the passive end is
     /// listening when the initiator starts).
     pub quiet: Duration,
-    /// The sync byte must arrive within this many bits of the session's start.
+    /// The sync byte must arrive within this many bits of the session's start. Raised to at
+    /// least 8 (the sync byte itself).
     pub sync_bits: u32,
     /// When everything queued has been sent and no acknowledgement has moved for this many sent
     /// bytes, send every unacknowledged message again. Raised to at least twice the frame size.

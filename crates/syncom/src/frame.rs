@@ -120,4 +120,19 @@ mod tests {
         let f = Frame { kind: Kind::Data, seq: 1, ack: 1, payload: &[1; 40] };
         assert_eq!(encode(&f, &mut [0u8; 20]), None);
     }
+
+    #[test]
+    fn wire_len_max_bounds_every_frame() {
+        let mut buf = [0u8; 4200];
+        for len in (0..1100usize).chain(3990..4000) {
+            for fill in [0u8, 0xFF] {
+                let payload = [fill; 4000];
+                let f = Frame { kind: Kind::Nak, seq: u16::MAX, ack: u16::MAX, payload: &payload[..len] };
+                let n = encode(&f, &mut buf).unwrap();
+                assert!(n <= wire_len_max(len), "payload {len} x {fill:#x}: {n} > {}", wire_len_max(len));
+                // And it fits a buffer of exactly that size.
+                assert!(encode(&f, &mut buf[..wire_len_max(len)]).is_some(), "payload {len} x {fill:#x}");
+            }
+        }
+    }
 }

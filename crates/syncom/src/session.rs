@@ -56,6 +56,7 @@ pub(crate) struct Session<'a, const N: usize, const Q: usize, C: Clock> {
     /// Limits from the configuration, raised to what the frame size needs.
     retransmit_bytes: u32,
     dead_bytes: u32,
+    sync_bits: u32,
     // Sending.
     txbuf: [u8; N],
     txlen: usize,
@@ -88,6 +89,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             clock,
             retransmit_bytes: cfg.retransmit_bytes.max(n.saturating_mul(2)),
             dead_bytes: cfg.dead_bytes.max(n.saturating_mul(2).saturating_add(cfg.keepalive_bytes)),
+            sync_bits: cfg.sync_bits.max(8),
             txbuf: [0; N],
             txlen: 0,
             txpos: 0,
@@ -163,7 +165,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                     if recovering {
                         self.link.count(|c| c.resyncs = c.resyncs.wrapping_add(1));
                     }
-                } else if self.sync_seen >= self.cfg.sync_bits {
+                } else if self.sync_seen >= self.sync_bits {
                     return End::NoSync;
                 }
             }
@@ -244,7 +246,10 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             None if owed || nak => {
                 let kind = if nak { Kind::Nak } else { Kind::Ack };
                 let f = Frame { kind, seq: 0, ack, payload: &[] };
-                (frame::encode(&f, &mut self.txbuf), false)
+                let len = frame::encode(&f, &mut self.txbuf);
+                // Its bytes count toward the retransmission timer like idle ones.
+                w.idle_bytes(u32::try_from(len.unwrap_or(0)).unwrap_or(u32::MAX), self.retransmit_bytes);
+                (len, false)
             }
             None => {
                 w.idle_byte(self.retransmit_bytes);
@@ -266,8 +271,8 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                 });
                 self.txbuf.first().copied().unwrap_or(0)
             }
-            // Unreachable for messages `try_send` accepted; a frame size too small for even an
-            // acknowledgement leaves the link idle rather than panicking.
+            // Unreachable: `N` is at least the largest frame of an empty message, and `try_send`
+            // accepts only messages whose largest frame fits `N` (frame.rs tests the bound).
             _ => 0,
         }
     }

@@ -27,8 +27,9 @@ use crate::syncom::Syncom;
 use crate::wire::{Pins, Wire};
 
 impl<const N: usize, const Q: usize> Syncom<N, Q> {
-    /// The link task: run it as a task of its own; it never returns (stopping the task stops the link
-    /// and drives its lines low). `clock` is the scheduler's clock, for the timeouts.
+    /// The link task: run it as a task of its own; it never returns (stopping the task stops the
+    /// link: it drives its lines low, releases the peer's reset line and reports the link
+    /// `Down`). `clock` is the scheduler's clock, for the timeouts.
     ///
     /// ```
     /// use core::time::Duration;
@@ -72,22 +73,27 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
         R: OutputPin,
         C: Clock,
     {
-        let Pins { ckin, ckout, din, dout, mut reset } = pins;
+        let Pins { ckin, ckout, din, dout, reset } = pins;
+        // Stopped during a reset pulse, the task must not leave the peer held in reset.
+        // (Only the initiator drives it: a passive end never touches the pin it was given.)
+        let reset = if cfg.role == Role::Initiator { reset } else { None };
+        let mut reset = ReleaseOnDrop { pin: reset, inactive: PinState::from(!cfg.reset_active) };
         let mut wire = Wire::new(ckin, ckout, din, dout, cfg.role);
+        // Stopped (the task dropped at an await), the link is down: its lines go low (the wire's
+        // own drop) and its state says so, so `state()` and `wait_for` do not report a dead link up.
+        let _down = DownOnDrop(self);
         let mut recovering = false;
         loop {
             self.set_state(LinkState::Down);
             let _ = wire.lines_low();
-            if cfg.role == Role::Initiator {
-                if let Some(r) = reset.as_mut() {
-                    let _ = r.set_state(PinState::from(cfg.reset_active));
-                    sleep(cfg.reset_pulse).await;
-                    let _ = r.set_state(PinState::from(!cfg.reset_active));
-                    if cfg.reset_clears_peer {
-                        self.window.borrow_mut().renumber();
-                    }
-                    sleep(cfg.reset_boot).await;
+            if let Some(r) = reset.pin.as_mut() {
+                let _ = r.set_state(PinState::from(cfg.reset_active));
+                sleep(cfg.reset_pulse).await;
+                let _ = r.set_state(PinState::from(!cfg.reset_active));
+                if cfg.reset_clears_peer {
+                    self.window.borrow_mut().renumber();
                 }
+                sleep(cfg.reset_boot).await;
             }
             wait_quiet(&mut wire, clock, &cfg).await;
             let (end, up) = Session::new(self, &cfg, clock).run(&mut wire, recovering).await;
@@ -96,6 +102,29 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
                 self.count(|c| c.timeouts = c.timeouts.wrapping_add(1));
             }
         }
+    }
+}
+
+/// The reset line, released (driven to its inactive level) when the link task is dropped.
+struct ReleaseOnDrop<R: OutputPin> {
+    pin: Option<R>,
+    inactive: PinState,
+}
+
+impl<R: OutputPin> Drop for ReleaseOnDrop<R> {
+    fn drop(&mut self) {
+        if let Some(r) = self.pin.as_mut() {
+            let _ = r.set_state(self.inactive);
+        }
+    }
+}
+
+/// Reports the link `Down` when the link task is dropped.
+struct DownOnDrop<'a, const N: usize, const Q: usize>(&'a Syncom<N, Q>);
+
+impl<const N: usize, const Q: usize> Drop for DownOnDrop<'_, N, Q> {
+    fn drop(&mut self) {
+        self.0.set_state(LinkState::Down);
     }
 }
 

@@ -20,6 +20,12 @@ use crate::window::Window;
 /// One end of a link: up to `Q` messages queued each way, frames of at most `N` bytes on the
 /// wire (a message of up to [`MAX_MESSAGE`](Self::MAX_MESSAGE) bytes of postcard, 18 fewer than
 /// `N` for frames under 254 bytes). `Q` above 16,384 does not compile: sequence numbers are 16 bits.
+/// Nor does `N` below 18, the largest frame of an empty message: a smaller link could accept a
+/// message it can never send, and not every acknowledgement would fit.
+///
+/// ```compile_fail
+/// let link: syncom::Syncom<17, 2> = syncom::Syncom::new();
+/// ```
 ///
 /// The application sends and receives through it; a link task runs [`Syncom::run`] on it with
 /// the pins. It is made to be shared as `&'static` between tasks of one scheduler (leak a box on
@@ -60,6 +66,7 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
     /// ```
     pub const fn new() -> Self {
         const { assert!(Q <= 16_384, "syncom: at most 16384 queued messages (sequence numbers are 16-bit)") };
+        const { assert!(N >= frame::wire_len_max(0), "syncom: frames of at least 18 bytes (N)") };
         Syncom {
             window: RefCell::new(Window::new()),
             counters: RefCell::new(Counters {
