@@ -136,7 +136,11 @@ impl CmsdkClock {
     /// assert_eq!(c.err(), Some(ConfigError::NotWholeMhz));
     /// ```
     pub const fn try_new(timer_hz: u32, core_hz: u32, time: CmsdkTimer) -> Result<Self, ConfigError> {
-        if timer_hz == 0 || timer_hz % 1_000_000 != 0 || core_hz == 0 || core_hz % 1_000_000 != 0 {
+        if timer_hz == 0
+            || !timer_hz.is_multiple_of(1_000_000)
+            || core_hz == 0
+            || !core_hz.is_multiple_of(1_000_000)
+        {
             return Err(ConfigError::NotWholeMhz);
         }
         Ok(CmsdkClock {

@@ -49,8 +49,11 @@ use usched::Wakeup;
 /// ```
 pub struct Idler {
     sleeps: AtomicU32,
-    before_wfi: Mutex<Cell<Option<fn()>>>,
+    before_wfi: Mutex<Cell<Hook>>,
 }
+
+/// What runs right before `WFI`, if anything.
+type Hook = Option<fn()>;
 
 impl Default for Idler {
     fn default() -> Self {

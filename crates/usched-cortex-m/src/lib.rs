@@ -22,7 +22,6 @@
 //! use usched_cortex_m::SysTickClock;
 //!
 //! static CLOCK: SysTickClock = SysTickClock::new(48_000_000, 1_000);
-//! static SCHED: Sched<4, 256> = Sched::new();
 //! static BUTTON: IrqLine = IrqLine::new();
 //!
 //! #[exception]
@@ -36,14 +35,16 @@
 //! fn main() -> ! {
 //!     let cp = cortex_m::Peripherals::take().unwrap();
 //!     CLOCK.start(cp.SYST);
-//!     SCHED.spawn(async {
+//!     // A Sched is not Sync: a program keeps it in a `singleton!` (or a StaticCell).
+//!     let sched: &'static Sched<4, 256> = cortex_m::singleton!(: Sched<4, 256> = Sched::new()).unwrap();
+//!     sched.spawn(async {
 //!         loop {
 //!             if let IrqResult::Irq(presses) = BUTTON.wait_timeout(Duration::from_secs(5)).await {
 //!                 let _ = presses; // presses since the last time round
 //!             }
 //!         }
 //!     }).ok();
-//!     SCHED.run(&CLOCK);
+//!     sched.run(&CLOCK);
 //!     loop {}
 //! }
 //! ```

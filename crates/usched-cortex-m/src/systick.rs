@@ -41,7 +41,6 @@ use crate::ConfigError;
 /// use usched_cortex_m::SysTickClock;
 ///
 /// static CLOCK: SysTickClock = SysTickClock::new(25_000_000, 1_000); // 25 MHz core, 1 ms tick
-/// static SCHED: Sched<4, 256> = Sched::new();
 ///
 /// #[exception]
 /// fn SysTick() {
@@ -52,13 +51,15 @@ use crate::ConfigError;
 /// fn main() -> ! {
 ///     let cp = cortex_m::Peripherals::take().unwrap();
 ///     CLOCK.start(cp.SYST);
-///     SCHED.spawn(async {
+///     // A Sched is not Sync: a program keeps it in a `singleton!` (or a StaticCell).
+///     let sched: &'static Sched<4, 256> = cortex_m::singleton!(: Sched<4, 256> = Sched::new()).unwrap();
+///     sched.spawn(async {
 ///         loop {
 ///             sleep(core::time::Duration::from_millis(500)).await;
 ///             // toggle an LED
 ///         }
 ///     }).ok();
-///     SCHED.run(&CLOCK);
+///     sched.run(&CLOCK);
 ///     loop {}
 /// }
 /// ```
@@ -84,8 +85,12 @@ impl SysTickClock {
     pub const fn new(core_hz: u32, period_us: u32) -> Self {
         match Self::try_new(core_hz, period_us) {
             Ok(c) => c,
-            Err(ConfigError::NotWholeMhz) => panic!("SysTickClock: the core clock is not a whole number of MHz"),
-            Err(ConfigError::PeriodOutOfRange) => panic!("SysTickClock: the period does not fit SysTick's 24 bits"),
+            Err(ConfigError::NotWholeMhz) => {
+                panic!("SysTickClock: the core clock is not a whole number of MHz")
+            }
+            Err(ConfigError::PeriodOutOfRange) => {
+                panic!("SysTickClock: the period does not fit SysTick's 24 bits")
+            }
         }
     }
 
@@ -98,7 +103,7 @@ impl SysTickClock {
     /// assert_eq!(SysTickClock::try_new(168_000_000, 1_000_000).err(), Some(ConfigError::PeriodOutOfRange));
     /// ```
     pub const fn try_new(core_hz: u32, period_us: u32) -> Result<Self, ConfigError> {
-        if core_hz == 0 || core_hz % 1_000_000 != 0 {
+        if core_hz == 0 || !core_hz.is_multiple_of(1_000_000) {
             return Err(ConfigError::NotWholeMhz);
         }
         let cycles_per_us = core_hz / 1_000_000;

@@ -13,8 +13,8 @@ use core::cell::{Cell, RefCell};
 use cortex_m::interrupt::InterruptNumber;
 use cortex_m::peripheral::NVIC;
 use cortex_m_rt::exception;
-use critical_section::Mutex;
 pub use cortex_m_semihosting::{hprint, hprintln};
+use critical_section::Mutex;
 use usched_cortex_m::SysTickClock;
 
 /// The board's name, as `qemu-system-arm -machine` knows it.
@@ -63,7 +63,8 @@ mod mps2 {
 
     /// The tickless clock: time on the CMSDK TIMER0 (interrupt 8), wake-ups from SysTick.
     // SAFETY: TIMER0 of mps2-an386; no other code in these programs touches it.
-    pub static CMSDK: CmsdkClock = CmsdkClock::new(25_000_000, super::CORE_HZ, unsafe { CmsdkTimer::at(0x4000_0000) });
+    pub static CMSDK: CmsdkClock =
+        CmsdkClock::new(25_000_000, super::CORE_HZ, unsafe { CmsdkTimer::at(0x4000_0000) });
 
     /// Starts [`CMSDK`] and routes TIMER0's interrupt and the SysTick exception to it.
     pub fn start_cmsdk(syst: cortex_m::peripheral::SYST) {
@@ -193,4 +194,30 @@ macro_rules! panic_handler {
             $crate::report_panic(info)
         }
     };
+}
+
+/// An LED of the virtual board: prints `<ms> ms  led <name> on|off` on every change, with the
+/// time from [`SYSTICK`] in whole milliseconds.
+pub struct Led(pub &'static str);
+
+impl embedded_hal::digital::ErrorType for Led {
+    type Error = core::convert::Infallible;
+}
+
+impl embedded_hal::digital::OutputPin for Led {
+    fn set_low(&mut self) -> Result<(), Self::Error> {
+        log(format_args!("led {} off", self.0));
+        Ok(())
+    }
+    fn set_high(&mut self) -> Result<(), Self::Error> {
+        log(format_args!("led {} on", self.0));
+        Ok(())
+    }
+}
+
+/// Prints one line of a demo's trace, stamped with [`SYSTICK`]'s time in whole milliseconds.
+pub fn log(what: core::fmt::Arguments) {
+    use usched::Clock;
+    let ms = SYSTICK.now().as_micros() / 1000;
+    hprintln!("{:>6} ms  {}", ms, what);
 }

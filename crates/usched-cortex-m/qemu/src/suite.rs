@@ -14,7 +14,6 @@ use usched::{sleep, yield_now, Clock, IrqLine, IrqResult, PollResult, Poller, Ru
 use usched_cortex_m::{Idler, SysTickClock};
 use usched_cortex_m_qemu::{on_irq, pend, SOFT, SYSTICK, TICK_US};
 
-
 /// The scheduler every test runs on (one at a time; each run ends with every task finished).
 pub type S = &'static Sched<6, 256>;
 
@@ -329,4 +328,3 @@ pub fn clock_monotonic_in_interrupt_handler(_: S) {
     assert!(after >= marked(), "{after} < {}", marked());
     assert!(after - marked() < 100);
 }
-

@@ -35,7 +35,10 @@ fn main() -> ! {
             #[cfg(board = "mps2")]
             Test { name: "wfi_when_idle_cmsdk_tickless", run: wfi_when_idle_cmsdk_tickless },
             #[cfg(board = "mps2")]
-            Test { name: "irq_in_idle_race_window_cmsdk_tickless", run: irq_in_idle_race_window_cmsdk_tickless },
+            Test {
+                name: "irq_in_idle_race_window_cmsdk_tickless",
+                run: irq_in_idle_race_window_cmsdk_tickless,
+            },
         ],
     )
 }
