@@ -8,7 +8,9 @@
 //!   tick: sleeps end within one tick period of their deadline.
 //! - [`CmsdkClock`]: tickless, on two ARM CMSDK APB timers (MPS2/MPS3 boards and QEMU's models of
 //!   them): one free-running, one as an alarm, so sleeps end within microseconds of their deadline.
-//! - [`Idler`]: the `WFI` sequence both use, for writing a clock on another chip's timer. Its
+//! - `EmbassyTimeClock` (feature `embassy-time-driver`): on whatever embassy time driver the
+//!   program links, so usched runs on every chip that has one.
+//! - [`Idler`]: the `WFI` sequence all of them use, for writing a clock on another chip's timer. Its
 //!   module docs show why no wake is lost.
 //!
 //! Interrupt handlers wake tasks with what the core already offers, all callable from a handler:
@@ -60,6 +62,8 @@
 //!
 //! - `usched`: the scheduler this crate ports (no default features: the program picks them).
 //! - `cortex-m`: the core's registers (SysTick, the SCB's pending bit, PRIMASK) and `WFI`.
+//! - `embassy-time-driver` (optional): the interface embassy's chip crates implement; the adapter
+//!   reads time and sets alarms through it and nothing else.
 //! - `critical-section`: the time-keeping counts are read and written with interrupts masked, on any
 //!   core, through the implementation the program chose.
 //!
@@ -73,11 +77,15 @@
 
 #[allow(unsafe_code)]
 mod cmsdk;
+#[cfg(feature = "embassy-time-driver")]
+mod embassy;
 #[allow(unsafe_code)]
 mod idle;
 mod systick;
 
 pub use cmsdk::{CmsdkClock, CmsdkTimer};
+#[cfg(feature = "embassy-time-driver")]
+pub use embassy::EmbassyTimeClock;
 pub use idle::Idler;
 pub use systick::SysTickClock;
 

@@ -221,3 +221,55 @@ pub fn log(what: core::fmt::Arguments) {
     let ms = SYSTICK.now().as_micros() / 1000;
     hprintln!("{:>6} ms  {}", ms, what);
 }
+
+/// A small embassy time driver of ours, to test `EmbassyTimeClock`: time is [`SYSTICK`]'s (1 MHz
+/// ticks), and the alarm is checked on every SysTick tick ([`start_systick_with_driver`]).
+pub struct SysTickDriver {
+    alarm: Mutex<RefCell<Option<(u64, core::task::Waker)>>>,
+}
+
+impl SysTickDriver {
+    fn on_tick(&self) {
+        use usched::Clock;
+        let now = SYSTICK.now().as_micros();
+        let due = critical_section::with(|cs| {
+            let mut a = self.alarm.borrow_ref_mut(cs);
+            match a.as_ref() {
+                Some((at, _)) if *at <= now => a.take().map(|(_, w)| w),
+                _ => None,
+            }
+        });
+        if let Some(w) = due {
+            w.wake();
+        }
+    }
+}
+
+impl embassy_time_driver::Driver for SysTickDriver {
+    fn now(&self) -> u64 {
+        use usched::Clock;
+        SYSTICK.now().as_micros()
+    }
+    fn schedule_wake(&self, at: u64, waker: &core::task::Waker) {
+        critical_section::with(|cs| {
+            let mut a = self.alarm.borrow_ref_mut(cs);
+            // One alarm: the earliest wins (enough for a single scheduler's idle).
+            if a.as_ref().is_none_or(|(t, _)| at <= *t) {
+                *a = Some((at, waker.clone()));
+            }
+        });
+    }
+}
+
+embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDriver { alarm: Mutex::new(RefCell::new(None)) });
+
+/// Starts [`SYSTICK`], with the SysTick exception also serving [`SysTickDriver`]'s alarm.
+pub fn start_systick_with_driver(syst: cortex_m::peripheral::SYST) {
+    start_systick(syst);
+    critical_section::with(|cs| {
+        SYSTICK_HANDLER.borrow(cs).set(|| {
+            SYSTICK.on_interrupt();
+            DRIVER.on_tick();
+        })
+    });
+}

@@ -81,6 +81,10 @@ pub fn run_on<C: Clock>(s: S, clock: &'static C) {
 }
 
 pub fn round_robin_order(s: S) {
+    round_robin_order_on(s, &SYSTICK);
+}
+
+pub fn round_robin_order_on<C: Clock>(s: S, clock: &'static C) {
     LOG.clear();
     for id in 0..3u32 {
         s.spawn(async move {
@@ -91,7 +95,7 @@ pub fn round_robin_order(s: S) {
         })
         .unwrap();
     }
-    run_on(s, &SYSTICK);
+    run_on(s, clock);
     LOG.check(&[0, 1, 2, 0, 1, 2, 0, 1, 2]);
 }
 
@@ -256,13 +260,17 @@ pub fn embassy_signal_from_interrupt_handler(s: S) {
 /// Idle reaches `WFI` and the next interrupt ends it: on SysTick, one sleep per tick until the
 /// deadline (5 or 6 ticks for 5 ms, by phase).
 pub fn wfi_when_idle_systick(s: S) {
-    let sleeps = SYSTICK.idler().sleeps();
+    wfi_when_idle_on(s, &SYSTICK, SYSTICK.idler());
+}
+
+pub fn wfi_when_idle_on<C: Clock>(s: S, clock: &'static C, idler: &Idler) {
+    let sleeps = idler.sleeps();
     s.spawn(async {
         sleep(Duration::from_millis(5)).await;
     })
     .unwrap();
-    run_on(s, &SYSTICK);
-    let n = SYSTICK.idler().sleeps().wrapping_sub(sleeps);
+    run_on(s, clock);
+    let n = idler.sleeps().wrapping_sub(sleeps);
     assert!((5..=6).contains(&n), "{n} sleeps for 5 ticks");
 }
 
