@@ -64,6 +64,7 @@
 //! - `cortex-m`: the core's registers (SysTick, the SCB's pending bit, PRIMASK) and `WFI`.
 //! - `embassy-time-driver` (optional): the interface embassy's chip crates implement; the adapter
 //!   reads time and sets alarms through it and nothing else.
+//! - `defmt` (optional): `Format` for [`ConfigError`], for programs that log with defmt.
 //! - `critical-section`: the time-keeping counts are read and written with interrupts masked, on any
 //!   core, through the implementation the program chose.
 //!
@@ -96,6 +97,7 @@ pub use systick::SysTickClock;
 /// assert_eq!(SysTickClock::try_new(12_345_678, 1_000).err(), Some(ConfigError::NotWholeMhz));
 /// ```
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ConfigError {
     /// The counter's clock is not a whole number of MHz (microsecond time would drift).
     NotWholeMhz,
