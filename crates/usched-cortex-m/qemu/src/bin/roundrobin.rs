@@ -1,6 +1,7 @@
 //! roundrobin on a Cortex-M4 (QEMU mps2-an386): three tasks take turns with `yield_now()`.
 //!
-//! Each turn prints the task's name, works 100 ms (a busy loop on the clock), and yields; the red
+//! Each turn prints the task's name, works 100 ms (a busy loop on the clock, to the next 100 ms
+//! boundary), and yields; the red
 //! LED is a heartbeat (a timer, so it cuts in between turns when due). Stops after 5 s. The trace
 //! is compared with `golden/roundrobin.txt`.
 #![no_std]
@@ -17,8 +18,10 @@ usched_cortex_m_qemu::panic_handler!();
 async fn robin(name: &'static str) {
     loop {
         log(format_args!("{}", name));
-        let start = SYSTICK.now();
-        while SYSTICK.now() - start < Duration::from_millis(100) {}
+        // Work until the next 100 ms boundary: a grid, so the trace does not drift with the cost of
+        // a switch (which would make the golden file depend on the core's speed).
+        let end = (SYSTICK.now().as_micros() / 100_000 + 1) * 100_000;
+        while SYSTICK.now().as_micros() < end {}
         yield_now().await;
     }
 }
