@@ -6,8 +6,9 @@
 //!
 //! - [`SysTickClock`]: on SysTick, which every Cortex-M core has (M0/M0+ included). A periodic
 //!   tick: sleeps end within one tick period of their deadline.
-//! - [`CmsdkClock`]: tickless, on two ARM CMSDK APB timers (MPS2/MPS3 boards and QEMU's models of
-//!   them): one free-running, one as an alarm, so sleeps end within microseconds of their deadline.
+//! - [`CmsdkClock`]: tickless: time on a free-running ARM CMSDK APB timer (MPS2/MPS3 boards and
+//!   QEMU's models of them), SysTick as a one-shot alarm, so sleeps end within microseconds of
+//!   their deadline and the core is not woken between deadlines.
 //! - `EmbassyTimeClock` (feature `embassy-time-driver`): on whatever embassy time driver the
 //!   program links, so usched runs on every chip that has one.
 //! - [`Idler`]: the `WFI` sequence all of them use, for writing a clock on another chip's timer. Its
