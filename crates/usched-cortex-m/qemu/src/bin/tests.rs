@@ -1,0 +1,45 @@
+//! The on-target test suite on the SysTick clock (1 ms tick), on both QEMU boards.
+//!
+//! Exact assertions on order and counts; timing against stated bounds only. QEMU runs with
+//! `-icount shift=6,sleep=off`: time is instruction counts, idle time is skipped, and a run is
+//! deterministic.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use usched::Sched;
+use usched_cortex_m_qemu::{run_tests, Test};
+
+#[path = "../suite.rs"]
+mod suite;
+use suite::*;
+
+usched_cortex_m_qemu::panic_handler!();
+
+#[entry]
+fn main() -> ! {
+    let cp = cortex_m::Peripherals::take().unwrap();
+    usched_cortex_m_qemu::start_systick(cp.SYST);
+    let s: S = cortex_m::singleton!(: Sched<6, 256> = Sched::new()).unwrap();
+    run_tests(
+        s,
+        &[
+            Test { name: "round_robin_order", run: round_robin_order },
+            Test { name: "spawn_from_task", run: spawn_from_task },
+            Test { name: "pause_resume_stop_from_another_task", run: pause_resume_stop_from_another_task },
+            Test {
+                name: "irq_line_counts_pends_before_the_waiter_runs",
+                run: irq_line_counts_pends_before_the_waiter_runs,
+            },
+            Test { name: "sleep_lateness_systick", run: sleep_lateness_systick },
+            Test { name: "wfi_when_idle_systick", run: wfi_when_idle_systick },
+            Test { name: "irq_in_idle_race_window_systick", run: irq_in_idle_race_window_systick },
+            Test {
+                name: "embassy_signal_from_interrupt_handler",
+                run: embassy_signal_from_interrupt_handler,
+            },
+            Test { name: "pollers_idle_for_the_poll_interval", run: pollers_idle_for_the_poll_interval },
+            Test { name: "clock_monotonic_in_interrupt_handler", run: clock_monotonic_in_interrupt_handler },
+        ],
+    )
+}
