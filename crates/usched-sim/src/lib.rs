@@ -32,6 +32,17 @@
 //! assert_eq!(led.history().len(), 4);
 //! assert_eq!(board.now().as_micros(), 800_000);
 //! ```
+//!
+//! ## Features and dependencies
+//!
+//! No Cargo features: it is a host crate. It depends on:
+//!
+//! - `usched` with its `std` feature: the scheduler it simulates a board for; `std` because other
+//!   threads may wake a scheduler parked on a threaded [`SimClock`].
+//! - `embedded-hal` and `embedded-hal-async`: the traits its [`Pin`]s implement, so drivers written
+//!   for a real board run on the simulated one unchanged.
+//! - `vcd`: writing every pin's history as a VCD file for a logic-analyser viewer
+//!   ([`Board::write_vcd`]).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
