@@ -27,6 +27,14 @@
 //! }
 //! assert_eq!(trace_fast(blink), "  0.500000 led red on\n  0.500000 all tasks finished\n");
 //! ```
+//!
+//! ## Features and dependencies
+//!
+//! No Cargo features. Besides usched (with `std`), `usched-sim`, `usched-drivers` and `syncom`,
+//! whose demos these are: `ratatui` and `crossterm` draw the live board view in a terminal;
+//! `serde_json` writes the Perfetto task trace; `serde` derives the objects the `syncom` demo
+//! sends; `pin-project-lite` lets the task tracer wrap a task's future; `embedded-hal` is the pin
+//! traits the demos drive.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

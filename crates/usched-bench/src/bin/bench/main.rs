@@ -7,6 +7,11 @@
 //! of N = 1, 4 or 1000, run to completion; `embassy-storage`: one `TaskStorage`; `prep` 0: do not
 //! time the spawn loop alone, whose clock reads would be counted as instructions), `cross` (`iters` wakes from another thread), `lateness`
 //! (N tasks sleeping 1 ms periods on the real clock, `iters` each).
+//!
+//! Features: `stats` and `std` turn on usched's features of the same names (the report builds
+//! one binary per variant). Dependencies: the executors compared (`embassy-executor` with
+//! `embassy-sync` and `embassy-time`'s mock driver, `tokio`, `futures`), and `critical-section`'s
+//! `std` implementation, which usched and embassy need on a host.
 
 mod common;
 mod embassy_impl;
