@@ -491,10 +491,13 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         let h = &self.headers[idx];
         let s = h.state();
-        if r.is_pending() && s == State::RUNNING.with(State::YIELD) {
+        // A poll that declared a join goes through `polled_slow` even when it yields: that is where
+        // the declaration is forgotten, or it would leak into the next poll's (`declare_join`).
+        let plain = self.core.joining.get().is_null();
+        if r.is_pending() && s == State::RUNNING.with(State::YIELD) && plain {
             h.set_state(State::QUEUED);
             self.core.ready.push_in(&self.links, idx as u16);
-        } else if r.is_pending() && s == State::RUNNING && self.core.joining.get().is_null() {
+        } else if r.is_pending() && s == State::RUNNING && plain {
             // Waiting for a waker or a signal, nothing to register.
             h.set_state(State::WAITING);
         } else {
