@@ -62,9 +62,12 @@ mod mps2 {
     use usched_cortex_m::{CmsdkClock, CmsdkTimer};
 
     /// The tickless clock: time on the CMSDK TIMER0 (interrupt 8), wake-ups from SysTick.
-    // SAFETY: TIMER0 of mps2-an386; no other code in these programs touches it.
-    pub static CMSDK: CmsdkClock =
-        CmsdkClock::new(25_000_000, super::CORE_HZ, unsafe { CmsdkTimer::at(0x4000_0000) });
+    pub static CMSDK: CmsdkClock = CmsdkClock::new(
+        25_000_000,
+        super::CORE_HZ,
+        // SAFETY: 0x4000_0000 is TIMER0 of mps2-an386; no other code in these programs touches it.
+        unsafe { CmsdkTimer::at(0x4000_0000) },
+    );
 
     /// Starts [`CMSDK`] and routes TIMER0's interrupt and the SysTick exception to it.
     pub fn start_cmsdk(syst: cortex_m::peripheral::SYST) {
@@ -127,6 +130,8 @@ extern "C" fn dispatch() {
 #[used]
 pub static __INTERRUPTS: [extern "C" fn(); IRQS] = [dispatch; IRQS];
 
+// SAFETY: cortex-m-rt requires the HardFault handler to be an `unsafe fn`; it is only ever
+// entered by the hardware on a fault, with the frame cortex-m-rt passes, and it never returns.
 #[exception]
 unsafe fn HardFault(ef: &cortex_m_rt::ExceptionFrame) -> ! {
     hprintln!("FAILED\nHardFault at pc {:#010x}", ef.pc());

@@ -16,6 +16,8 @@ pub struct Pend {
     thread: Option<Thread>,
 }
 
+// SAFETY: embassy-executor declares `__pender(*mut ())` and calls it by that name; this is the
+// only definition in the binary, with that signature.
 #[unsafe(export_name = "__pender")]
 fn pender(context: *mut ()) {
     // SAFETY: every executor here is created by `executor()` below with a leaked `Pend`.
