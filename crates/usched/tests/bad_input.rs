@@ -11,7 +11,7 @@ use std::pin::pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::{cell, clock, ms, sched, Log};
+use common::{build_program, cell, clock, ms, sched, Log};
 use usched::{
     sleep, sleep_until, timeout, yield_now, Instant, IrqLine, IrqResult, Poller, RunEnd, Sched, SpawnError,
     Status, TaskError, TaskId,
@@ -349,44 +349,20 @@ fn waits_that_work_outside_a_task() {
     assert_eq!(y.as_mut().poll(cx), Poll::Ready(()));
 }
 
-/// Builds `main` in a scratch crate depending on usched; returns whether it built, and rustc's
-/// messages. One crate for every program, so usched is compiled once.
-fn build(main: &str) -> (bool, String) {
-    use std::process::Command;
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bad-input-build");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    let usched = env!("CARGO_MANIFEST_DIR");
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"bad\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[workspace]\n\
-             [dependencies]\nusched = {{ path = {usched:?}, default-features = false, features = [\"std\"] }}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), main).unwrap();
-    let out = Command::new(env!("CARGO"))
-        .args(["build", "--offline", "--quiet"])
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
 #[test]
 fn zero_or_too_many_slots_and_overaligned_futures() {
     let with_slots = |n: usize| {
         format!("fn main() {{ let _s: &'static usched::Sched<{n}, 64> = Box::leak(Box::new(usched::Sched::new())); }}\n")
     };
     for n in [0, 16385] {
-        let (ok, err) = build(&with_slots(n));
+        let (ok, err) = build_program("bad-input", &with_slots(n));
         assert!(!ok, "a scheduler with {n} slots compiled");
         assert!(err.contains("a scheduler has 1 to 16384 task slots"), "{err}");
     }
-    let (ok, err) = build(&with_slots(16384));
+    let (ok, err) = build_program("bad-input", &with_slots(16384));
     assert!(ok, "{err}");
-    let (ok, err) = build(
+    let (ok, err) = build_program(
+        "bad-input",
         "#[repr(align(32))] struct Big(u8);\n\
          fn main() {\n\
          let s: &'static usched::Sched<1, 256> = Box::leak(Box::new(usched::Sched::new()));\n\
