@@ -146,7 +146,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         if !self.running.get() {
             return None;
         }
-        let h = self.headers.get(usize::from(self.core.current.get()))?;
+        let h = self.core.lend.polling()?;
         (h.state().kind() == State::RUNNING).then(|| TaskId::new(h.idx.get(), h.serial()))
     }
 

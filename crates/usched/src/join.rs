@@ -50,6 +50,8 @@ impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
             Some(t) if !t.sampling() => {
                 t.core().joining.set(t.ptr());
                 t.core().declare_join(self.id.idx);
+                // So that the end of this poll takes its slow path, where the join is registered.
+                t.core().wakes.mark();
             }
             Some(_) => {}
             None => cx.waker().wake_by_ref(),

@@ -17,19 +17,17 @@
 //! 4. Wait futures reach a task's bookkeeping only through [`task_of`], which accepts only our
 //!    wakers. A waker can reach another thread (that is its purpose), so what `task_of` exposes
 //!    is made of `shared.rs` cells (relaxed atomics). The run queue and the clock are touched only
-//!    after [`task_here`] has confirmed the scheduler's own `Context` for this poll, which cannot
-//!    leave its thread.
+//!    after [`task_here`] has confirmed the scheduler's own `Context` for this poll (the one in its
+//!    [`Lend`]), which cannot leave its thread.
 #![allow(unsafe_code)]
 
 use core::cell::{Cell, UnsafeCell};
 use core::future::Future;
 use core::marker::PhantomPinned;
-use core::mem::{align_of, size_of, ManuallyDrop, MaybeUninit};
+use core::mem::{align_of, size_of, MaybeUninit};
 use core::pin::Pin;
 use core::ptr::{self, NonNull};
 use core::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
-
-use portable_atomic::Ordering::Relaxed;
 
 use crate::header::Header;
 use crate::sched_core::Core;
@@ -37,29 +35,39 @@ use crate::unwind::Defer;
 
 /// How to poll and drop the future type a slot holds.
 pub(crate) struct VTable {
-    // SAFETY (for callers): the pointer must address a live, pinned value of the vtable's type.
-    poll: unsafe fn(NonNull<u8>, &mut Context<'_>) -> Poll<()>,
+    // SAFETY (for callers): the pointer must address a live, pinned value of the vtable's type, and
+    // the lend and header must be as `Lend::context` requires.
+    poll: unsafe fn(&Lend, *const Header, NonNull<u8>) -> Poll<()>,
     // SAFETY (for callers): as for `poll`; the value is dead afterwards.
     drop: unsafe fn(NonNull<u8>),
 }
-
-// SAFETY: touches nothing, so any pointer will do (it is `unsafe` only to fit `VTable`).
-unsafe fn drop_empty(_: NonNull<u8>) {}
 
 struct Typed<F>(core::marker::PhantomData<F>);
 
 impl<F: Future<Output = ()>> Typed<F> {
     const VTABLE: VTable = VTable { poll: Self::poll, drop: Self::drop };
 
+    /// Polls the `F` at `p` with the waker and context of `lend`, naming the task whose header is
+    /// `hdr`. The waker and context are built here, in each future type's own poll function, so
+    /// the run loop only makes one indirect call.
+    ///
     /// # Safety
-    /// `p` points at a live, pinned `F` (invariant 2).
-    // SAFETY (for callers): the contract above; `Storage::poll` upholds it.
-    unsafe fn poll(p: NonNull<u8>, cx: &mut Context<'_>) -> Poll<()> {
+    /// `p` points at a live, pinned `F` (invariant 2); `lend` and `hdr` are as
+    /// [`Lend::context`] requires.
+    // SAFETY (for callers): the contract above; `Lend::poll` upholds it.
+    unsafe fn poll(lend: &Lend, hdr: *const Header, p: NonNull<u8>) -> Poll<()> {
+        // SAFETY: the caller's contract is `context`'s.
+        let cx = unsafe { lend.context(hdr) };
         // SAFETY: `p` addresses a live `F` that nothing else borrows during this poll (the caller's
         // contract).
         let fut = unsafe { &mut *p.cast::<F>().as_ptr() };
         // SAFETY: the future lives in its slot until dropped and never moves (invariant 1).
-        unsafe { Pin::new_unchecked(fut) }.poll(cx)
+        let r = unsafe { Pin::new_unchecked(fut) }.poll(cx);
+        if r.is_ready() {
+            // SAFETY: `hdr` is a header of a `'static` scheduler (the caller's contract).
+            crate::state::completed(unsafe { &*hdr });
+        }
+        r
     }
 
     /// # Safety
@@ -88,15 +96,6 @@ impl SlotVtable {
     pub(crate) fn occupied(&self) -> bool {
         self.0.get().is_some()
     }
-}
-
-/// Stands in a slot's vtable while its future is being polled, so a re-entrant poll or a drop
-/// in the middle of a poll is refused instead of aliasing the future.
-static BUSY_VTABLE: VTable = VTable { poll: poll_busy, drop: drop_empty };
-
-// SAFETY: touches nothing, so any pointer will do (it is `unsafe` only to fit `VTable`).
-unsafe fn poll_busy(_: NonNull<u8>, _: &mut Context<'_>) -> Poll<()> {
-    Poll::Pending
 }
 
 /// Bytes for one task's future, aligned for anything up to 16-byte alignment (a `u128` held
@@ -133,37 +132,113 @@ impl<const S: usize> Storage<S> {
         Ok(())
     }
 
-    /// Polls the future in the slot that `vt` describes. An empty slot reports `Ready`; a slot
-    /// being polled already reports `Pending` (the scheduler never does that).
-    #[inline(always)]
-    pub(crate) fn poll(&self, vt: &SlotVtable, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(table) = vt.0.replace(Some(&BUSY_VTABLE)) else {
-            vt.0.set(None);
-            return Poll::Ready(()); // an empty slot: nothing left to run
-        };
-        debug_assert!(!ptr::eq(table, &BUSY_VTABLE), "re-entrant poll of a task");
-        // Put back after the poll, also when it panics: a future whose poll panicked is still a
-        // value that must be dropped before its bytes are reused (see `unwind.rs`).
-        let _back = Defer(|| vt.0.set(Some(table)));
-        // SAFETY: `table` describes the slot's bytes (invariant 2, kept by `put`/`drop_future`,
-        // the only writers); while it is out, the busy vtable refuses other polls and drops, so
-        // the future is not aliased. The busy vtable itself touches nothing.
-        unsafe { (table.poll)(self.ptr(), cx) }
-    }
-
-    /// Drops the future in the slot (its destructors run) and marks the slot empty. An empty slot
-    /// stays empty; a slot being polled is left alone (the scheduler never does that).
-    pub(crate) fn drop_future(&self, vt: &SlotVtable) {
-        let Some(table) = vt.0.get() else { return };
-        if ptr::eq(table, &BUSY_VTABLE) {
+    /// Drops the future in the slot whose header is `h` (its destructors run) and marks the slot
+    /// empty. An empty slot stays empty; the slot being polled is left alone (the scheduler never
+    /// asks for that).
+    pub(crate) fn drop_future(&self, h: &Header, lend: &Lend) {
+        let Some(table) = h.vtable.0.get() else { return };
+        if ptr::eq(lend.polling.get(), h) {
             debug_assert!(false, "drop of a task during its own poll");
             return;
         }
         // Empty first, so the value is dropped once even if its destructor reaches this slot.
-        vt.0.set(None);
-        // SAFETY: `table` describes the slot's bytes (invariant 2) and no poll is in progress; the
-        // slot is marked empty before the drop, so nothing polls or drops the value again.
+        h.vtable.0.set(None);
+        // SAFETY: `table` describes the slot's bytes (invariant 2) and its poll is not in progress
+        // (a poll records its header in `lend.polling` until it returns, and no other poll runs
+        // meanwhile: see `Lend::poll`); the slot is marked empty before the drop, so nothing polls
+        // or drops the value again.
         unsafe { (table.drop)(self.ptr()) }
+    }
+}
+
+/// What a scheduler lends to each poll, kept at one fixed place in its core: the task's waker, the
+/// `Context` around it, and which task is being polled.
+///
+/// Why fixed: a wait that needs the scheduler's thread (the run queue, the clock) must know that
+/// the `Context` it was handed is the one the scheduler made for this poll, which can only be on the
+/// scheduler's thread (`Context` is neither `Send` nor `Sync`). At a fixed address that is one
+/// comparison of addresses ([`task_here`]), and the run loop records nothing before a poll and
+/// clears nothing after it but `polling`. `polling` also refuses a poll nested in another poll of
+/// the same scheduler (which would reuse the lent context under a live borrow) and the drop of the
+/// task being polled, and names the current task.
+///
+/// All zero bytes when new (the cells are uninitialised until the first poll writes them).
+pub(crate) struct Lend {
+    waker: UnsafeCell<MaybeUninit<Waker>>,
+    cx: UnsafeCell<MaybeUninit<Context<'static>>>,
+    /// The header of the task being polled; null between polls.
+    polling: Cell<*const Header>,
+}
+
+impl Lend {
+    pub(crate) const fn new() -> Self {
+        Lend {
+            waker: UnsafeCell::new(MaybeUninit::uninit()),
+            cx: UnsafeCell::new(MaybeUninit::uninit()),
+            polling: Cell::new(ptr::null()),
+        }
+    }
+
+    /// Polls the future in `slot`, whose header is `hdr` (from `Sched::header_ptr`, derived from the
+    /// whole `'static` scheduler that holds this lend) and `vt` its vtable, lending it a waker that
+    /// names `hdr`. An empty slot reports `Ready`; a poll nested in another reports `Pending`
+    /// (the scheduler never does that).
+    #[inline(always)]
+    pub(crate) fn poll<const S: usize>(
+        &self,
+        hdr: *const Header,
+        slot: &Storage<S>,
+        vt: &SlotVtable,
+    ) -> Poll<()> {
+        if !self.polling.get().is_null() {
+            debug_assert!(false, "a poll inside a poll of the same scheduler");
+            return Poll::Pending;
+        }
+        let Some(table) = vt.0.get() else {
+            return Poll::Ready(()); // an empty slot: nothing left to run
+        };
+        self.polling.set(hdr);
+        // Cleared after the poll, also when it panics (see `unwind.rs`).
+        let _done = Defer(|| self.polling.set(ptr::null()));
+        // SAFETY: `table` describes the slot's bytes (invariant 2, kept by `put`/`drop_future`,
+        // the only writers). The future is not aliased: no other poll of this scheduler runs
+        // (`polling` was null), `drop_future` refuses this slot until `polling` is cleared, and
+        // `put` refuses an occupied slot. `context`'s contract: `hdr` is the caller's, and
+        // `polling` is set from here to the end of the poll.
+        unsafe { (table.poll)(self, hdr, slot.ptr()) }
+    }
+
+    /// Writes the waker naming `hdr` and the context around it, and lends the context.
+    ///
+    /// # Safety
+    /// `hdr` is a header of the `'static` scheduler that holds this lend (from `Sched::header_ptr`),
+    /// and this lend's `polling` is set for the whole of the borrow: no other poll of this
+    /// scheduler, hence no other borrow of the context or the waker, happens meanwhile.
+    // SAFETY (for callers): the contract above; `Typed::poll`, called only by `Lend::poll`,
+    // upholds it.
+    #[inline(always)]
+    unsafe fn context(&self, hdr: *const Header) -> &mut Context<'_> {
+        let w = self.waker.get().cast::<Waker>();
+        let cx = self.cx.get().cast::<Context<'_>>();
+        // SAFETY: `hdr` names a header of a `'static` scheduler, which is what TASK's functions need
+        // (invariants 1 and 3). No reference into `waker` or `cx` is alive: the only ones are made
+        // here and end with the poll (the caller's contract). Writing over the old values without
+        // dropping them is fine: a `Context` has no destructor, and TASK's drop does nothing. The
+        // context's lifetime is this borrow's, and every future's `poll` is generic over it, so
+        // no future can keep the lent waker or context past its poll.
+        unsafe {
+            w.write(Waker::from_raw(RawWaker::new(hdr.cast(), &TASK)));
+            cx.write(Context::from_waker(&*w));
+            &mut *cx
+        }
+    }
+
+    /// The header of the task being polled, if a poll is under way.
+    #[inline]
+    pub(crate) fn polling(&self) -> Option<&Header> {
+        // SAFETY: `polling` is null or a header of the `'static` scheduler that holds this lend
+        // (set only by `poll`), alive for ever (invariant 1).
+        unsafe { self.polling.get().as_ref() }
     }
 }
 
@@ -187,16 +262,6 @@ unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
     let core = unsafe { hdr.cast::<u8>().sub(HEADERS_OFFSET + idx * size_of::<Header>()) };
     // SAFETY: that address is the scheduler's `Core`, alive for ever (invariant 1).
     unsafe { &*core.cast::<Core>() }
-}
-
-/// Builds the waker for a poll of the task whose header is `hdr`.
-///
-/// `hdr` must come from `Sched::header_ptr` (derived from the whole `'static` scheduler).
-#[inline(always)]
-pub(crate) fn task_waker(hdr: *const Header) -> ManuallyDrop<Waker> {
-    // SAFETY: TASK's functions uphold the RawWaker contract for any header of a `'static`
-    // scheduler (invariants 1 and 3); `drop` does nothing, so there is no refcount.
-    ManuallyDrop::new(unsafe { Waker::from_raw(RawWaker::new(hdr.cast(), &TASK)) })
 }
 
 /// One vtable for the waker lent to a poll and for its clones: they are equal, so `will_wake`
@@ -275,7 +340,7 @@ pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
 #[inline]
 pub(crate) fn task_here(cx: &Context<'_>) -> Option<TaskRef> {
     let t = task_of(cx)?;
-    ptr::eq(t.core().cx.load(Relaxed).cast_const(), (cx as *const Context<'_>).cast()).then_some(t)
+    ptr::eq(t.core().lend.cx.get().cast_const().cast::<()>(), (cx as *const Context<'_>).cast()).then_some(t)
 }
 
 /// A timed wait polled by a combinator that lends it a waker of its own (`FuturesUnordered`,

@@ -29,15 +29,13 @@ use core::cell::Cell;
 use core::cmp::min;
 use core::future::Future;
 use core::mem::size_of;
-use core::task::{Context, Poll};
+use core::task::Poll;
 use core::time::Duration;
-
-use portable_atomic::Ordering::Relaxed;
 
 use crate::deadlines::DeadlineHeap;
 use crate::free_slots::FreeSlots;
 use crate::header::{Header, MAX_SLOTS, SERIAL_MASK};
-use crate::raw::{task_waker, Storage, HEADERS_OFFSET};
+use crate::raw::{Storage, HEADERS_OFFSET};
 use crate::run_queue::NIL;
 use crate::sched_core::{Core, MODE_RUN, MODE_SAMPLE};
 use crate::state::State;
@@ -308,7 +306,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// Drops the future in slot `idx` (see `State` for when that is allowed).
     pub(crate) fn drop_future(&self, idx: usize) {
-        self.storage[idx].drop_future(&self.headers[idx].vtable);
+        self.storage[idx].drop_future(&self.headers[idx], &self.core.lend);
     }
 
     // ----- running ------------------------------------------------------------------------
@@ -464,14 +462,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         };
         // Each poll gets a waker naming its task, the same one its clones carry, so a primitive
         // that keeps a waker sees `will_wake` and does not wake the task for nothing.
-        let waker = task_waker(self.header_ptr(idx));
-        let mut cx = Context::from_waker(&waker);
-        self.core.cx.store((&mut cx as *mut Context<'_>).cast(), Relaxed);
-        self.core.current.set(idx as u16);
-        let r = slot.poll(&h.vtable, &mut cx);
-        // No `Context` built later at the same stack address may pass for this one.
-        self.core.cx.store(core::ptr::null_mut(), Relaxed);
-        r
+        self.core.lend.poll(self.header_ptr(idx), slot, &h.vtable)
     }
 
     /// Polls a task that is `RUNNING`, then requeues it (a plain yield), parks it (a plain wait),
@@ -485,20 +476,25 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.headers[idx].stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
         #[cfg(not(feature = "stats"))]
         let _ = clock;
+        let h = &self.headers[idx];
+        // A poll that declared a join goes through `polled_slow` even when it yields: that is where
+        // the declaration is forgotten, or it would leak into the next poll's (`declare_join`).
+        // `Join` marks the wake word as well, so a poll that woke nobody through a waker needs no
+        // look at the declaration.
         if self.core.wakes.pending() {
             // Tasks it woke through their wakers became ready before it did: queue them first.
             self.take_wakes();
+            if !self.core.joining.get().is_null() {
+                return self.polled_slow(idx, r.is_ready(), h.state());
+            }
         }
-        let h = &self.headers[idx];
+        // The two common ends of a poll, one compare each: the task yielded, or waits for a wake.
+        // A future that completed is `DROPPING` already (`raw.rs` marks it), so `r` needs no test.
         let s = h.state();
-        // A poll that declared a join goes through `polled_slow` even when it yields: that is where
-        // the declaration is forgotten, or it would leak into the next poll's (`declare_join`).
-        let plain = self.core.joining.get().is_null();
-        if r.is_pending() && s == State::RUNNING.with(State::YIELD) && plain {
+        if s == State::RUNNING.with(State::YIELD) {
             h.set_state(State::QUEUED);
             self.core.ready.push_in(&self.links, idx as u16);
-        } else if r.is_pending() && s == State::RUNNING && plain {
-            // Waiting for a waker or a signal, nothing to register.
+        } else if s == State::RUNNING {
             h.set_state(State::WAITING);
         } else {
             self.polled_slow(idx, r.is_ready(), s);

@@ -8,8 +8,6 @@
 use core::cell::Cell;
 use core::ptr;
 
-use portable_atomic::AtomicPtr;
-
 use crate::header::Header;
 use crate::run_queue::{RunQueue, NIL};
 use crate::shared::{SharedPtr, SharedU64, SharedU8};
@@ -76,6 +74,8 @@ pub(crate) struct Core {
     /// Tasks woken from anywhere, waiting to join the run queue.
     pub(crate) wakes: WakeStack,
     pub(crate) ready: RunQueue,
+    /// The waker and `Context` lent to every poll, and the task being polled (`raw.rs`).
+    pub(crate) lend: crate::raw::Lend,
     /// Tasks waiting on a poller or an interrupt line (`sampled.rs`), linked like the run queue.
     pub(crate) sampled: crate::sampled::SampledList,
     /// The scheduler's headers (set by `Sched::init`; read through [`Core::headers`]).
@@ -107,12 +107,8 @@ pub(crate) struct Core {
     /// first node, and how many.
     pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
     pub(crate) foreign_len: Cell<usize>,
-    /// The slot polled last (`NIL` before the first poll): the current task while it is `RUNNING`.
-    pub(crate) current: Cell<u16>,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
-    /// The address of the one `Context` the run lends to every poll (null outside `run`).
-    pub(crate) cx: AtomicPtr<()>,
 }
 
 impl Core {
@@ -123,6 +119,7 @@ impl Core {
             tally: Tally::new(),
             wakes: WakeStack::new(),
             ready: RunQueue::new(),
+            lend: crate::raw::Lend::new(),
             sampled: crate::sampled::SampledList::new(),
             headers: crate::raw::StaticSlice::empty(),
             clock: Cell::new(None),
@@ -137,10 +134,8 @@ impl Core {
             foreign: Cell::new(ptr::null()),
             foreign_len: Cell::new(0),
             join_targets: crate::raw::StaticSlice::empty(),
-            current: Cell::new(0),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
-            cx: AtomicPtr::new(ptr::null_mut()),
         }
     }
 
@@ -159,7 +154,6 @@ impl Core {
         self.sampled_join.set(NIL);
         self.req_deadline.set(u64::MAX);
         self.join_to.set(NIL);
-        self.current.set(NIL);
     }
 
     /// The scheduler's headers (empty before `Sched::init`).
@@ -242,26 +236,27 @@ pub(crate) fn running() -> *const Core {
 }
 
 /// Records `core` as running on this thread until dropped, then restores what was recorded before
-/// (a nested run), also when a panic unwinds out of `run`. It also forgets the lent `Context`.
+/// (a nested run), also when a panic unwinds out of `run`.
 pub(crate) struct Running<'a> {
-    core: &'a Core,
     #[cfg(feature = "std")]
     outer: *const Core,
+    _core: core::marker::PhantomData<&'a Core>,
 }
 
 impl<'a> Running<'a> {
     pub(crate) fn enter(core: &'a Core) -> Self {
+        #[cfg(not(feature = "std"))]
+        let _ = core;
         Running {
-            core,
             #[cfg(feature = "std")]
             outer: RUNNING.with(|r| r.replace(core)),
+            _core: core::marker::PhantomData,
         }
     }
 }
 
 impl Drop for Running<'_> {
     fn drop(&mut self) {
-        self.core.cx.store(ptr::null_mut(), portable_atomic::Ordering::Relaxed);
         #[cfg(feature = "std")]
         RUNNING.with(|r| r.set(self.outer));
     }

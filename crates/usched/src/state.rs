@@ -43,6 +43,7 @@
 //! | `spawned`      | `EMPTY` → `QUEUED`                                   | `spawn`                   | free list, run queue |
 //! | `dequeued_slow`| `QUEUED` → `RUNNING`; paused: → `READY_PAUSED`       | run loop (queue's turn)   | heap |
 //! | `picked`       | `WAITING`/`JOINING`/`QUEUED` → `RUNNING`             | run loop (deadline or event) | all three |
+//! | `completed`    | `RUNNING` → `DROPPING` (its future returned `Ready`) | the task's typed poll (`raw.rs`) | — |
 //! | `polled_slow`  | `RUNNING` → `QUEUED`/`WAITING`/`JOINING`/`READY_PAUSED`, or `finish` | run loop | run queue, heap, sampled |
 //! | `sampled_back` | `RUNNING` (sample mode) → the state it had; paused meanwhile: leaves its structures | run loop (every pass) | heap, sampled |
 //! | `sampled_ran`  | `RUNNING` (sample mode, got past its wait) → as `polled_slow` | run loop | all |
@@ -149,6 +150,15 @@ impl State {
     }
 }
 
+/// A task's future completed in the poll under way: it is `DROPPING` from now on, so that the run
+/// loop, which tests only the state byte after a poll, sends it down the slow path to `finish`.
+/// (Called by the future's typed poll function, where the completed case is its own branch: the
+/// pending case pays nothing for it.)
+#[inline(always)]
+pub(crate) fn completed(hdr: &Header) {
+    hdr.set_state(hdr.state().to(State::DROPPING));
+}
+
 /// A wake (from a drained waker, a local signal, or a finished task for its joiners).
 #[inline]
 pub(crate) fn wake(core: &Core, hdr: &Header) {
@@ -184,7 +194,7 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
     // `JOINING` at this moment: it gets its real poll instead.
     let sj = core.sampled_join.get();
     if sj != crate::run_queue::NIL && answers(sj) {
-        if let Some(h) = core.headers().get(usize::from(core.current.get())) {
+        if let Some(h) = core.lend.polling() {
             h.set_state(h.state().with(State::YIELD));
         }
     }

@@ -7,8 +7,9 @@
 //! promises then:
 //!
 //! - **Sound.** No future is polled, dropped or overwritten while its poll is still on the stack,
-//!   and every future is dropped in its slot before the slot is used again. A slot's vtable goes
-//!   back when a poll unwinds (`Storage::poll`), so the panicked future can still be dropped.
+//!   and every future is dropped in its slot before the slot is used again. A slot keeps its vtable
+//!   while it is polled, and the record of the poll under way is cleared when a poll unwinds
+//!   (`Lend::poll`), so the panicked future can still be dropped.
 //! - **Usable.** The task whose poll panicked ends: from the moment the panic leaves `run` it is
 //!   [`Status::Finished`](crate::Status::Finished) to every query, and the next `run` drops its
 //!   future first (its destructors run then, outside the unwind), frees its slot and wakes its
