@@ -217,20 +217,26 @@ impl Lend {
     // SAFETY (for callers): the contract above; `Typed::poll`, called only by `Lend::poll`,
     // upholds it.
     #[inline(always)]
+    #[allow(clippy::mut_from_ref)] // the cells are `UnsafeCell`s, lent to one poll at a time
     unsafe fn context(&self, hdr: *const Header) -> &mut Context<'_> {
         let w = self.waker.get().cast::<Waker>();
         let cx = self.cx.get().cast::<Context<'_>>();
         // SAFETY: `hdr` names a header of a `'static` scheduler, which is what TASK's functions need
-        // (invariants 1 and 3). No reference into `waker` or `cx` is alive: the only ones are made
-        // here and end with the poll (the caller's contract). Writing over the old values without
-        // dropping them is fine: a `Context` has no destructor, and TASK's drop does nothing. The
-        // context's lifetime is this borrow's, and every future's `poll` is generic over it, so
-        // no future can keep the lent waker or context past its poll.
-        unsafe {
-            w.write(Waker::from_raw(RawWaker::new(hdr.cast(), &TASK)));
-            cx.write(Context::from_waker(&*w));
-            &mut *cx
-        }
+        // (invariants 1 and 3).
+        let waker = unsafe { Waker::from_raw(RawWaker::new(hdr.cast(), &TASK)) };
+        // Why the writes and borrows below are sound: no reference into `waker` or `cx` is alive:
+        // the only ones are made here and end with the poll (the caller's contract). Writing over
+        // the old values without dropping them is fine: a `Context` has no destructor, and TASK's
+        // drop does nothing. The context's lifetime is this borrow's, and every future's `poll` is
+        // generic over it, so no future can keep the lent waker or context past its poll.
+        // SAFETY: see above.
+        unsafe { w.write(waker) };
+        // SAFETY: see above; `w` was just written.
+        let w = unsafe { &*w };
+        // SAFETY: see above.
+        unsafe { cx.write(Context::from_waker(w)) };
+        // SAFETY: see above; `cx` was just written.
+        unsafe { &mut *cx }
     }
 
     /// The header of the task being polled, if a poll is under way.
