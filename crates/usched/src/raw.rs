@@ -520,6 +520,9 @@ unsafe impl<const N: usize, const SLOT: usize> Send for crate::sched::Sched<N, S
 /// A `&'static [T]` given after construction, all zero bytes until then (see `Sched::new`): a
 /// pointer and a length, so that reading an element costs one bounds check, as a slice's does
 /// (an `Option<&[T]>` would add a test for `None` to every read).
+///
+/// The pointer is null until `set`, but read as `NonNull` only when `len > 0`, so the compiler
+/// knows every element it hands out is non-null and tests nothing more.
 pub(crate) struct StaticSlice<T: 'static> {
     ptr: Cell<*const T>,
     len: Cell<usize>,
@@ -543,10 +546,11 @@ impl<T: 'static> StaticSlice<T> {
             return None;
         }
         // SAFETY: `ptr` and `len` come from one `&'static [T]` (only `set` writes them, both, on
-        // this thread: the type is not `Sync`), and `i < len`.
-        let p = unsafe { self.ptr.get().add(i) };
+        // this thread: the type is not `Sync`), and `i < len`, so `ptr` is that slice's start (not
+        // null) and `ptr + i` its element `i`.
+        let p = unsafe { NonNull::new_unchecked(self.ptr.get().cast_mut()).add(i) };
         // SAFETY: `p` points at element `i` of that slice, alive for ever.
-        Some(unsafe { &*p })
+        Some(unsafe { p.as_ref() })
     }
 
     pub(crate) fn as_slice(&self) -> &'static [T] {

@@ -110,7 +110,8 @@ impl TaskRef {
     /// True during a sample poll: report, do not complete.
     #[inline]
     pub(crate) fn sampling(&self) -> bool {
-        self.core().mode.get() != MODE_RUN
+        // Only pollers and interrupt lines are sampled: without them, never.
+        cfg!(feature = "sampling") && self.core().mode.get() != MODE_RUN
     }
 
     /// Says, during a sample poll, that the poll reached a wait that is sampled (it has not got
