@@ -86,6 +86,14 @@ impl WakeStack {
     /// Scheduler thread only.
     pub(crate) fn take(&self, headers: &[Header], mut wake: impl FnMut(usize)) {
         let top = self.head.swap(0, Ordering::Acquire) & LINK;
+        if let Some(h) = usize::from(top as u16).checked_sub(1).and_then(|i| headers.get(i)) {
+            if h.wake_next.load(Ordering::Relaxed) == 0 {
+                // One task woken, the common case: nothing to reverse.
+                h.wake.swap(0, Ordering::AcqRel);
+                wake(usize::from(h.idx.get()));
+                return;
+            }
+        }
         // Reverse the newest-first list in place. Its links are ours until each flag is cleared.
         let (mut prev, mut at) = (0u16, top as u16);
         while let Some(h) = usize::from(at).checked_sub(1).and_then(|i| headers.get(i)) {
