@@ -546,9 +546,11 @@ impl<T: 'static> StaticSlice<T> {
             return None;
         }
         // SAFETY: `ptr` and `len` come from one `&'static [T]` (only `set` writes them, both, on
-        // this thread: the type is not `Sync`), and `i < len`, so `ptr` is that slice's start (not
-        // null) and `ptr + i` its element `i`.
-        let p = unsafe { NonNull::new_unchecked(self.ptr.get().cast_mut()).add(i) };
+        // this thread: the type is not `Sync`), and `len > 0`, so `ptr` is that slice's start,
+        // not null.
+        let start = unsafe { NonNull::new_unchecked(self.ptr.get().cast_mut()) };
+        // SAFETY: `i < len`, so `start + i` is element `i` of that slice.
+        let p = unsafe { start.add(i) };
         // SAFETY: `p` points at element `i` of that slice, alive for ever.
         Some(unsafe { p.as_ref() })
     }
