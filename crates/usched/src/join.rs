@@ -48,6 +48,7 @@ impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
         }
         match t {
             Some(t) if !t.sampling() => {
+                t.core().join_hook.set(Some(crate::state::wake_joiners));
                 t.core().joining.set(t.ptr());
                 t.core().declare_join(self.id.idx);
                 // So that the end of this poll takes its slow path, where the join is registered.

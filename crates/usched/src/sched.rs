@@ -335,10 +335,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let running = crate::sched_core::Running::enter(&self.core);
         // Puts the scheduler back in order if a panic unwinds out of `run` (see `unwind.rs`).
         let unwinding = Defer(|| self.unwound());
-        if self.unwound.replace(false) {
+        // Both only ever set by a panic that unwound: a build that aborts on panic links neither.
+        if cfg!(panic = "unwind") && self.unwound.replace(false) {
             self.drop_panicked();
         }
-        if self.ending_pending.get() {
+        if cfg!(panic = "unwind") && self.ending_pending.get() {
             let end = self.ending.get();
             // A panic interrupted the final drops of the last run: finish them, and end as it did.
             self.shutdown();

@@ -24,6 +24,9 @@ pub(crate) const JOIN_ANY: u16 = u16::MAX;
 /// waiter, so a signal with displaced waiters wakes it.
 pub(crate) const JOIN_SIGNAL: u16 = u16::MAX - 1;
 
+/// `state::wake_joiners`'s type: wakes the joiners of a slot (or of `JOIN_SIGNAL`).
+pub(crate) type WakeJoiners = fn(&Core, u16);
+
 /// What makes a pass look past the run queue, wakes aside (they have their own word): deadlines
 /// in the heap, tasks on the sampled list, timers inside combinators, and a stop request.
 ///
@@ -99,6 +102,9 @@ pub(crate) struct Core {
     pub(crate) joining: SharedPtr<Header>,
     /// How many tasks may be `JOINING` (an upper bound: it is only recounted when they are woken).
     pub(crate) joiners: Cell<usize>,
+    /// `state::wake_joiners`, set by the first join or displaced `Signal` waiter: a program that
+    /// never joins links no joiner code into the end of every task.
+    pub(crate) join_hook: Cell<Option<WakeJoiners>>,
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
@@ -130,6 +136,7 @@ impl Core {
             req_deadline: SharedU64::new(0),
             joining: SharedPtr::null(),
             joiners: Cell::new(0),
+            join_hook: Cell::new(None),
             join_to: Cell::new(0),
             foreign: Cell::new(ptr::null()),
             foreign_len: Cell::new(0),

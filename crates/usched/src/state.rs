@@ -175,6 +175,8 @@ pub(crate) fn wake(core: &Core, hdr: &Header) {
 /// Wakes, oldest first, every `JOINING` task waiting for `target` (a slot that has just been
 /// freed, or `JOIN_SIGNAL`), and those waiting for any news (`JOIN_ANY`).
 pub(crate) fn wake_joiners(core: &Core, target: u16) {
+    // Called through `Core::join_hook` once a join or a displaced signal waiter exists, directly
+    // by `Signal`: a program with neither links none of this.
     use crate::sched_core::JOIN_ANY;
     if core.joiners.get() == 0 {
         return;
@@ -223,6 +225,7 @@ pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
     if let Some(t) = target {
         t.set(crate::sched_core::JOIN_SIGNAL);
     }
+    core.join_hook.set(Some(wake_joiners));
     hdr.set_state(s.to(State::JOINING));
     core.joiners.set(core.joiners.get() + 1);
     true
@@ -233,7 +236,7 @@ fn wake_other(core: &Core, hdr: &Header, s: State) {
     if s.waiting() {
         if s.paused() {
             hdr.set_state(s.to(State::READY_PAUSED));
-        } else if s.has(State::SAMPLED) {
+        } else if cfg!(feature = "sampling") && s.has(State::SAMPLED) {
             // It leaves the sampled list first. (A pass walking that list notices the edit and
             // stops after the task it is sampling.)
             let idx = usize::from(hdr.idx.get());
@@ -459,7 +462,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         }
         if self.core.joiners.get() != 0 {
-            wake_joiners(&self.core, idx as u16);
+            if let Some(wake_joiners) = self.core.join_hook.get() {
+                wake_joiners(&self.core, idx as u16);
+            }
         }
     }
 
