@@ -652,7 +652,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 k += 1;
             }
         }
-        order[..k].sort_unstable_by_key(|&i| self.headers[usize::from(i)].serial());
+        sort_by_serial(&mut order[..k], &self.headers);
         for &i in &order[..k] {
             let idx = usize::from(i);
             // A destructor may have stopped a later task already.
@@ -661,5 +661,85 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         }
         self.shutting_down.set(false);
+    }
+}
+
+/// Sorts slot indices by their tasks' spawn serials, oldest first: a heapsort, in place, a few
+/// dozen instructions of code (the standard library's unstable sort links several kilobytes into
+/// every program with more than twenty slots, for a sort that runs once per `run`).
+fn sort_by_serial(order: &mut [u16], headers: &[Header]) {
+    let key = |i: u16| headers.get(usize::from(i)).map_or(0, Header::serial);
+    // Moves `order[root]` down the max-heap `order[..end]` to where it belongs.
+    let sift_down = |order: &mut [u16], mut root: usize, end: usize| loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            break;
+        }
+        if child + 1 < end && key(order[child]) < key(order[child + 1]) {
+            child += 1;
+        }
+        if key(order[root]) >= key(order[child]) {
+            break;
+        }
+        order.swap(root, child);
+        root = child;
+    };
+    let n = order.len();
+    for root in (0..n / 2).rev() {
+        sift_down(order, root, n);
+    }
+    for end in (1..n).rev() {
+        order.swap(0, end);
+        sift_down(order, 0, end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec::Vec;
+
+    use super::sort_by_serial;
+    use crate::header::Header;
+
+    #[test]
+    fn sort_by_serial_orders_every_permutation_of_six_oldest_first() {
+        let serials = [50u64, 7, 31, 7 << 40, 2, 19];
+        let headers: [Header; 6] = core::array::from_fn(|i| {
+            let h = Header::empty();
+            h.set_serial(serials[i]);
+            h
+        });
+        let mut expected: Vec<u16> = (0..6).collect();
+        expected.sort_by_key(|&i| serials[usize::from(i)]);
+        // Every ordering of the six slots, and every prefix length, sorts to the same answer.
+        let mut perm: Vec<u16> = (0..6).collect();
+        let mut count = 0;
+        permute(&mut perm, 0, &mut |p| {
+            for k in 0..=p.len() {
+                let mut order = p[..k].to_vec();
+                sort_by_serial(&mut order, &headers);
+                let mut want = p[..k].to_vec();
+                want.sort_by_key(|&i| serials[usize::from(i)]);
+                assert_eq!(order, want, "from {:?}", &p[..k]);
+            }
+            count += 1;
+        });
+        assert_eq!(count, 720);
+        let mut all: Vec<u16> = (0..6).rev().collect();
+        sort_by_serial(&mut all, &headers);
+        assert_eq!(all, expected);
+    }
+
+    fn permute(v: &mut Vec<u16>, at: usize, f: &mut impl FnMut(&[u16])) {
+        if at == v.len() {
+            f(v);
+            return;
+        }
+        for i in at..v.len() {
+            v.swap(at, i);
+            permute(v, at + 1, f);
+            v.swap(at, i);
+        }
     }
 }

@@ -257,13 +257,27 @@ fn wake_other(core: &Core, hdr: &Header, s: State) {
 }
 
 impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
+    /// Puts slot `idx` in the deadline heap (through the operations the first timed wait installed).
+    fn heap_insert(&self, idx: usize) {
+        if let Some(ops) = self.core.timer_ops.get() {
+            (ops.insert)(self.timers.view(), &self.headers, idx, &self.core.tally);
+        }
+    }
+
+    /// Takes slot `idx` out of the deadline heap.
+    fn heap_remove(&self, idx: usize) {
+        if let Some(ops) = self.core.timer_ops.get() {
+            (ops.remove)(self.timers.view(), &self.headers, idx, &self.core.tally);
+        }
+    }
+
     /// Takes a task off whichever structures its state puts it on (invariants 1–3).
     fn leave_structures(&self, idx: usize, s: State) {
         if s.kind() == State::QUEUED {
             self.core.ready.remove(idx as u16);
         }
         if s.in_heap() {
-            self.timers.remove(&self.headers, idx, &self.core.tally);
+            self.heap_remove(idx);
         }
         if s.in_sampled() {
             self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
@@ -273,7 +287,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// Puts a task on the heap and the sampled list if its state says so (invariants 2–3).
     fn enter_structures(&self, idx: usize, s: State) {
         if s.in_heap() {
-            self.timers.insert(&self.headers, idx, &self.core.tally);
+            self.heap_insert(idx);
         }
         if s.in_sampled() {
             self.core.sampled.add(&self.links, idx, s.poller(), &self.core.tally);
@@ -301,7 +315,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return false;
         }
         if s.in_heap() {
-            self.timers.remove(&self.headers, idx, &self.core.tally);
+            self.heap_remove(idx);
         }
         h.set_state(State::RUNNING);
         true
@@ -393,7 +407,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         self.paused.set(self.paused.get() + 1);
         if s.in_heap() {
-            self.timers.remove(&self.headers, idx, &self.core.tally);
+            self.heap_remove(idx);
         }
         if s.in_sampled() {
             self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
