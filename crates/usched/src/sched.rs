@@ -362,10 +362,14 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                     continue;
                 }
             }
-            match self.pass_slow(clock) {
-                Pass::Ran => continue,
-                Pass::End(end) => break end,
-                Pass::Nothing => {}
+            // An empty run queue with nothing registered and nothing woken has nothing more to look
+            // at: straight to the end checks.
+            if !self.core.tally.is_zero() || self.core.wakes.pending() {
+                match self.pass_slow(clock) {
+                    Pass::Ran => continue,
+                    Pass::End(end) => break end,
+                    Pass::Nothing => {}
+                }
             }
             if self.live.get() == 0 {
                 break RunEnd::Finished;
@@ -377,9 +381,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 break end;
             }
         };
-        self.ending.set(end);
-        self.ending_pending.set(true);
-        self.shutdown();
+        if self.live.get() != 0 {
+            // Remembered in case a destructor panics (`unwind.rs`).
+            self.ending.set(end);
+            self.ending_pending.set(true);
+            self.shutdown();
+        }
         self.ran(end, unwinding, running)
     }
 
@@ -401,9 +408,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cold]
     #[inline(never)]
     fn pass_slow<C: Clock>(&'static self, clock: &'static C) -> Pass {
-        if self.core.tally.is_zero() && !self.core.wakes.pending() {
-            return Pass::Nothing; // the run queue is empty, and nothing else is registered or woken
-        }
         if self.core.tally.stopping() {
             return Pass::End(RunEnd::Stopped);
         }

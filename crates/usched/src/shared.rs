@@ -84,11 +84,4 @@ impl<T> SharedPtr<T> {
     pub(crate) fn set(&self, p: *const T) {
         self.0.store(p.cast_mut(), Relaxed)
     }
-    /// A load and a store (not one atomic swap: see the module docs).
-    #[inline(always)]
-    pub(crate) fn replace(&self, p: *const T) -> *const T {
-        let old = self.get();
-        self.set(p);
-        old
-    }
 }

@@ -335,10 +335,16 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cold]
     #[inline(never)]
     pub(crate) fn polled_slow(&self, idx: usize, done: bool, s: State) {
-        // The poll's declarations are forgotten here whatever happens next.
-        let joining = self.core.joining.replace(core::ptr::null());
-        let join_to = self.core.join_to.replace(crate::run_queue::NIL);
-        let req = self.core.req_deadline.replace(u64::MAX);
+        // The poll's declarations are forgotten here whatever happens next. (A deadline is only
+        // read under the `T` flag, and `join_to` only with `joining`: nothing else to reset.)
+        let joining = self.core.joining.get();
+        let join_to = if joining.is_null() {
+            crate::run_queue::NIL
+        } else {
+            self.core.joining.set(core::ptr::null());
+            self.core.join_to.replace(crate::run_queue::NIL)
+        };
+        let req = if s.has(State::T) { self.core.req_deadline.replace(u64::MAX) } else { u64::MAX };
         if done || s.kind() == State::DROPPING {
             self.finish(idx);
             return;
