@@ -472,7 +472,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// Polls a task that is `RUNNING`, then requeues it (a plain yield), parks it (a plain wait),
     /// or hands the rest to the state machine.
-    #[inline]
+    #[inline(always)]
     fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C) {
         #[cfg(feature = "stats")]
         let t0 = clock.now();
