@@ -135,7 +135,7 @@ pub mod fuzz {
     /// assert!(syncom::fuzz::decode(&mut f));
     /// ```
     pub fn encode(seq: u16, ack: u16, payload: &[u8]) -> Option<heapless::Vec<u8, 256>> {
-        let f = crate::frame::Frame { kind: crate::frame::Kind::Data, seq, ack, payload };
+        let f = crate::frame::Frame { tag: crate::frame::Tag::plain(crate::frame::Kind::Data), seq, ack, payload };
         let mut buf = [0u8; 256];
         let n = crate::frame::encode(&f, &mut buf)?;
         heapless::Vec::from_slice(buf.get(..n.checked_sub(1)?)?).ok()

@@ -15,8 +15,49 @@
 //!
 //! Sequence numbers wrap; both queues hold far fewer than 32768 messages, so a wrapped difference
 //! is never ambiguous.
+//!
+//! ## A peer that rebooted
+//!
+//! A board that loses its memory comes back with a new link object, numbering from zero, while
+//! its peer remembers the old numbers: without more, the peer would take the new messages for
+//! repeats (and acknowledge them, so the new sender drops them) and the new board would take the
+//! peer's retransmissions for messages after a gap (and never accept one). No random number and
+//! no stored boot count is needed to tell the two apart, only one bit: a new link object is
+//! *fresh*, and every frame it sends says so (`FRESH` in the tag), until its peer has confirmed
+//! that it numbers afresh for it.
+//!
+//! - A fresh end numbers both directions from zero at the start of every session: its queue of
+//!   unacknowledged messages from zero, and it expects the peer's from zero.
+//! - An end that sees `FRESH` for the first time in a session does the same (unless it is fresh
+//!   itself and did so when the session began), sends every unacknowledged message again, and
+//!   from then on, for the rest of the session, marks each frame `RENUMBERED`.
+//! - A fresh end acts on a frame's acknowledgement and message only if the frame is `RENUMBERED`
+//!   (the peer numbers afresh for it) or `FRESH` (the peer is new too: its numbers start at zero
+//!   like ours); any other frame was numbered for the board it replaced, and is ignored. The first
+//!   `RENUMBERED` frame ends the fresh state for good.
+//!
+//! Frames never outlive their session (each session starts with the sync byte), so `RENUMBERED`
+//! always answers the `FRESH` of the same session, and a lost frame changes nothing: `FRESH` rides
+//! on every frame until a `RENUMBERED` gets through, and `RENUMBERED` on every frame to the
+//! session's end; a session that fails first leaves the fresh end fresh, and both ends number from
+//! zero again in the next. Both ends renumber in the same sessions, so they agree. What this costs
+//! is the semantics of a reset: the messages in flight when a board rebooted (received by the old
+//! board, not yet acknowledged), and those delivered in a first session after a boot that failed
+//! before the answer came back, may arrive twice; between reboots delivery stays exactly once.
 
 use heapless::{Deque, Vec};
+
+use crate::frame::{Kind, Tag};
+
+/// The reboot handshake's state in one session (see the module docs).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Handshake {
+    /// This end was fresh when the session began, and numbered both directions from zero then.
+    renumbered_self: bool,
+    /// The peer's `FRESH` arrived in this session: both directions are numbered from zero for it,
+    /// and every frame says so.
+    pub(crate) peer_fresh: bool,
+}
 
 /// What happened to a received data frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +89,9 @@ pub(crate) struct Window<const N: usize, const Q: usize> {
     /// A message arrived after a gap: ask the sender to go back (once per expected number).
     nak_owed: bool,
     nak_for: Option<u16>,
+    /// This end is new (its memory started with this object) and its peer has not yet confirmed
+    /// that it numbers afresh for it.
+    fresh: bool,
 }
 
 impl<const N: usize, const Q: usize> Window<N, Q> {
@@ -63,7 +107,51 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
             ack_owed: false,
             nak_owed: false,
             nak_for: None,
+            fresh: true,
         }
+    }
+
+    /// A session begins: send from the oldest unacknowledged message again; a fresh end also
+    /// numbers both directions from zero, as its peer will when it sees the `FRESH` flag.
+    pub(crate) fn begin_session(&mut self) -> Handshake {
+        if self.fresh {
+            self.renumber();
+        } else {
+            self.rewind();
+        }
+        Handshake { renumbered_self: self.fresh, peer_fresh: false }
+    }
+
+    /// The tag of the next frame of `kind` this end sends.
+    pub(crate) fn tag(&self, hs: &Handshake, kind: Kind) -> Tag {
+        Tag { kind, fresh: self.fresh, renumbered: hs.peer_fresh }
+    }
+
+    /// A good frame arrived with these flags. Returns true if its acknowledgement and message
+    /// are to be acted on, false if they were numbered for the board this one replaced. Returns,
+    /// second, whether the peer's `FRESH` arrived for the first time in this session.
+    pub(crate) fn on_tag(&mut self, hs: &mut Handshake, tag: Tag) -> (bool, bool) {
+        let first_fresh = tag.fresh && !hs.peer_fresh;
+        if first_fresh {
+            hs.peer_fresh = true;
+            if !hs.renumbered_self {
+                self.renumber();
+            }
+        }
+        if self.fresh {
+            if tag.renumbered {
+                self.fresh = false;
+            } else if !tag.fresh {
+                return (false, first_fresh);
+            }
+        }
+        (true, first_fresh)
+    }
+
+    /// Whether this end is still announcing that it is new.
+    #[cfg(test)]
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.fresh
     }
 
     /// Queues a message to send; gives it back if the queue is full.

@@ -307,7 +307,6 @@ fn a_link_task_stopped_during_the_reset_pulse_releases_the_peer() {
 }
 
 #[test]
-#[ignore = "known bug, not fixed: a rebooted initiator without a reset line is taken for an old one"]
 fn an_initiator_that_reboots_without_a_reset_line_loses_no_new_message() {
     // A sends 5 messages, then reboots (its link task stopped, a new link object: its sequence
     // numbers start again at 0) and sends 10 more. B, which kept its memory, takes the new

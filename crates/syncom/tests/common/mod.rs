@@ -121,7 +121,6 @@ fn sim_config(role: Role, poll: Duration) -> Config {
     c.quiet = Duration::from_millis(1);
     c.reset_pulse = Duration::from_millis(1);
     c.reset_boot = Duration::from_millis(2);
-    c.reset_clears_peer = false; // the reset line restarts the peer's link task; its memory stays
     c
 }
 
@@ -209,9 +208,9 @@ impl Rig {
 
     /// Makes board B reboot for real on its reset line: each boot gets a new link object (its
     /// memory is gone) and a new receiver task, which appends every message index it receives
-    /// to the returned log (kept by the test, outside the board). The initiator knows.
+    /// to the returned log (kept by the test, outside the board). The new link object tells the
+    /// initiator on the wire.
     pub fn rebooting(&mut self) -> Rc<std::cell::RefCell<Vec<u32>>> {
-        self.a.cfg.reset_clears_peer = true;
         let log = Rc::new(std::cell::RefCell::new(Vec::new()));
         let (s, pins, cfg, board, log2) = (self.s, self.b.pins(), self.b.cfg, self.b.board, log.clone());
         let tasks: Rc<Cell<Option<[TaskId; 2]>>> = Rc::new(Cell::new(None));
