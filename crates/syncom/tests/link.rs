@@ -309,9 +309,9 @@ fn a_link_task_stopped_during_the_reset_pulse_releases_the_peer() {
 #[test]
 fn an_initiator_that_reboots_without_a_reset_line_loses_no_new_message() {
     // A sends 5 messages, then reboots (its link task stopped, a new link object: its sequence
-    // numbers start again at 0) and sends 10 more. B, which kept its memory, takes the new
-    // numbers 0..4 for repeats of what it has, drops them, and acknowledges 5: the new A takes
-    // that for an acknowledgement of its first five, and drops them undelivered.
+    // numbers start again at 0) and sends 10 more. B kept its memory: had it gone on expecting
+    // the old numbers, it would have taken the new 0..4 for repeats, acknowledged 5, and the new A
+    // would have dropped them as acknowledged. The new A says it is fresh, and B numbers afresh.
     let rig = Rig::new(Opts { reset_line: false, ..Opts::default() });
     let (s, a, lb) = (rig.s, &rig.a, rig.b.link);
     let id = s.spawn(a.link.run(a.pins_no_reset(), a.board, a.cfg)).unwrap();
@@ -349,4 +349,100 @@ fn an_initiator_that_reboots_without_a_reset_line_loses_no_new_message() {
     s.run(rig.a.board);
     let want: Vec<u32> = (0..5).chain(100..110).collect();
     assert_eq!(*got.borrow(), want);
+    assert_eq!(fresh.queued(), 0, "the new A's messages are all acknowledged");
+    // B numbered afresh twice: for the old A's first session and for the new A's.
+    assert_eq!(lb.counters().peer_boots, 2, "{:?}", lb.counters());
+    assert_eq!(fresh.counters().peer_boots, 0, "B did not reboot: {:?}", fresh.counters());
+}
+
+#[test]
+fn a_passive_board_that_reboots_without_a_reset_line_loses_no_new_message() {
+    // The mirror: B sends 5 messages and A sends 5, all acknowledged; then B reboots (a new link
+    // object) and sends 10 more, and A sends 10 more, unaware. Had A gone on numbering its own
+    // messages 5.., the new B, expecting 0, would have refused every one (the link blocked for
+    // good), and A would have taken the new B's 0..4 for repeats.
+    let rig = Rig::new(Opts { reset_line: false, ..Opts::default() });
+    let (s, la, lb, b_task) = (rig.s, rig.a.link, rig.b.link, rig.b_task.clone());
+    let fresh: &'static common::Link = Box::leak(Box::new(syncom::Syncom::new()));
+    let (pins, board, cfg) = (rig.b.pins_no_reset(), rig.b.board, rig.b.cfg);
+    let (at_a, at_b, at_fresh) =
+        (Rc::new(RefCell::new(Vec::new())), Rc::new(RefCell::new(Vec::new())), Rc::new(RefCell::new(Vec::new())));
+    for (link, log) in [(la, at_a.clone()), (lb, at_b.clone()), (fresh, at_fresh.clone())] {
+        s.spawn(async move {
+            loop {
+                let n: u32 = link.recv().await.unwrap();
+                log.borrow_mut().push(n);
+            }
+        })
+        .unwrap();
+    }
+    let rebooted = Rc::new(std::cell::Cell::new(false));
+    let r = rebooted.clone();
+    s.spawn(async move {
+        for n in 0..5u32 {
+            lb.send(&n).await.unwrap();
+        }
+        while lb.queued() > 0 || la.queued() > 0 {
+            usched::sleep(Duration::from_millis(1)).await;
+        }
+        s.stop(b_task.take().unwrap()).unwrap(); // B reboots
+        r.set(true);
+        usched::sleep(Duration::from_millis(20)).await;
+        s.spawn(fresh.run(pins, board, cfg)).unwrap();
+        for n in 100..110u32 {
+            fresh.send(&n).await.unwrap();
+        }
+    })
+    .unwrap();
+    let r = rebooted.clone();
+    s.spawn(async move {
+        for n in 1000..1005u32 {
+            la.send(&n).await.unwrap();
+        }
+        while !r.get() {
+            usched::sleep(Duration::from_millis(1)).await;
+        }
+        for n in 2000..2010u32 {
+            la.send(&n).await.unwrap();
+        }
+    })
+    .unwrap();
+    let done = (at_a.clone(), at_fresh.clone());
+    rig.run_until(Duration::from_secs(2), move || {
+        done.0.borrow().len() == 15 && done.1.borrow().len() == 10 && la.queued() + fresh.queued() == 0
+    });
+    assert_eq!(*at_a.borrow(), (0..5).chain(100..110).collect::<Vec<u32>>());
+    assert_eq!(*at_b.borrow(), (1000..1005).collect::<Vec<u32>>());
+    assert_eq!(*at_fresh.borrow(), (2000..2010).collect::<Vec<u32>>());
+    assert_eq!((la.queued(), fresh.queued()), (0, 0));
+    assert_eq!(la.counters().peer_boots, 2, "{:?}", la.counters());
+    assert_eq!(fresh.counters().peer_boots, 0, "A did not reboot: {:?}", fresh.counters());
+}
+
+#[test]
+fn both_boards_rebooting_at_once_without_a_reset_line_lose_no_new_message() {
+    // Both boards lose their memory at the same instant, each in the middle of sending (their
+    // queues, and whatever was in them, are gone with it); each new boot sends 20 messages, and
+    // each reaches the other's new boot once, in order.
+    let rig = Rig::new(Opts { reset_line: false, manual: true, ..Opts::default() });
+    let a = common::Boots::new(rig.s, &rig.a, 20, 1, 2);
+    let b = common::Boots::new(rig.s, &rig.b, 20, 2, 1);
+    a.boot();
+    b.boot();
+    let t = Instant::from_millis(40);
+    a.reboot_at(t, Duration::from_millis(3));
+    b.reboot_at(t, Duration::from_millis(3));
+    let (a2, b2) = (a.clone(), b.clone());
+    rig.run_only(Duration::from_secs(5), move || {
+        a2.sent().len() == 2 && a2.all_delivered_to(&b2) && b2.all_delivered_to(&a2)
+    });
+    let (da, db) = (common::check_deliveries(&a, &b), common::check_deliveries(&b, &a));
+    // Each side: the second boot's 20 all arrived, at the other's second boot, once each.
+    for (rx, name) in [(&b, "B"), (&a, "A")] {
+        let second: Vec<u32> = rx.log().iter().filter(|g| g.from == 1).map(|g| g.n).collect();
+        assert_eq!(second, (0..20).collect::<Vec<u32>>(), "{name}");
+        assert!(rx.log().iter().filter(|g| g.from == 1).all(|g| g.at == 1), "{name}");
+    }
+    assert_eq!((da.repeats, db.repeats), (0, 0));
+    eprintln!("both: A {:?} B {:?}; sent A {:?} B {:?}", da, db, a.sent(), b.sent());
 }
