@@ -23,7 +23,7 @@ use crate::config::{Config, Role};
 use crate::counters::LinkState;
 use crate::frame::{self, Frame, Kind};
 use crate::syncom::Syncom;
-use crate::window::{Accept, Handshake};
+use crate::window::Handshake;
 use crate::wire::{PinFault, Wire};
 
 /// The sync byte (the original's): `1001_1101`, sent least significant bit first.
@@ -313,21 +313,9 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
     }
 }
 
-/// Acts on a good frame: its reboot flags, then (unless it was numbered for the board this one
-/// replaced) its acknowledgement and its message.
+/// Acts on a good frame (see `Window::on_frame`), then counts and signals what it did.
 fn on_frame<const N: usize, const Q: usize>(link: &Syncom<N, Q>, hs: &mut Handshake, f: &Frame<'_>) {
-    let mut w = link.window.borrow_mut();
-    let (valid, peer_booted) = w.on_tag(hs, f.tag);
-    let mut acked = 0;
-    let mut delivered = false;
-    if valid {
-        acked = w.on_ack(f.ack);
-        if f.tag.kind == Kind::Nak {
-            w.rewind();
-        }
-        delivered = f.tag.kind == Kind::Data && w.on_data(f.seq, f.payload) == Accept::Delivered;
-    }
-    drop(w);
+    let (acked, delivered, peer_booted) = link.window.borrow_mut().on_frame(hs, f);
     link.count(|c| {
         c.frames_received = c.frames_received.wrapping_add(1);
         c.peer_boots = c.peer_boots.wrapping_add(u32::from(peer_booted));

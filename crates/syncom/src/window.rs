@@ -47,7 +47,7 @@
 
 use heapless::{Deque, Vec};
 
-use crate::frame::{Kind, Tag};
+use crate::frame::{Frame, Kind, Tag};
 
 /// The reboot handshake's state in one session (see the module docs).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +146,23 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
             }
         }
         (true, first_fresh)
+    }
+
+    /// Acts on a good frame: its flags, then (unless it was numbered for the board this one
+    /// replaced) its acknowledgement, its go-back and its message. Returns how many of our
+    /// messages it acknowledged, whether it delivered its message, and whether it was the first
+    /// `FRESH` of the session.
+    pub(crate) fn on_frame(&mut self, hs: &mut Handshake, f: &Frame<'_>) -> (usize, bool, bool) {
+        let (valid, peer_booted) = self.on_tag(hs, f.tag);
+        if !valid {
+            return (0, false, peer_booted);
+        }
+        let acked = self.on_ack(f.ack);
+        if f.tag.kind == Kind::Nak {
+            self.rewind();
+        }
+        let delivered = f.tag.kind == Kind::Data && self.on_data(f.seq, f.payload) == Accept::Delivered;
+        (acked, delivered, peer_booted)
     }
 
     /// Whether this end is still announcing that it is new.
@@ -417,5 +434,199 @@ mod tests {
             }
         }
         assert!(a.front_seq < 10_000, "wrapped: {}", a.front_seq);
+    }
+
+    /// One end of a link for the handshake tests: its window and its session's handshake.
+    struct Side {
+        w: Window<4, 4>,
+        hs: Handshake,
+    }
+
+    /// A frame as the tests pass it around (owning its payload).
+    #[derive(Debug, Clone)]
+    struct F {
+        tag: Tag,
+        seq: u16,
+        ack: u16,
+        payload: Option<Vec<u8, 4>>,
+    }
+
+    impl Side {
+        fn new() -> Self {
+            Side { w: Window::new(), hs: Handshake::default() }
+        }
+
+        fn begin(&mut self) {
+            self.hs = self.w.begin_session();
+        }
+
+        /// The next frame, as `session.rs` chooses it: a go-back, a message, or an acknowledgement.
+        fn frame(&mut self) -> F {
+            let nak = self.w.take_nak();
+            let ack = self.w.take_ack();
+            let data = self.w.tag(&self.hs, Kind::Data);
+            match if nak { None } else { self.w.next_data() } {
+                Some((seq, p, _)) => F { tag: data, seq, ack, payload: Some(Vec::from_slice(p).unwrap()) },
+                None => {
+                    let tag = self.w.tag(&self.hs, if nak { Kind::Nak } else { Kind::Ack });
+                    F { tag, seq: 0, ack, payload: None }
+                }
+            }
+        }
+
+        /// Acts on `f`; returns (acknowledged, delivered).
+        fn take(&mut self, f: &F) -> (usize, bool) {
+            let payload = f.payload.as_deref().unwrap_or(&[]);
+            let frame = Frame { tag: f.tag, seq: f.seq, ack: f.ack, payload };
+            let (acked, delivered, _) = self.w.on_frame(&mut self.hs, &frame);
+            (acked, delivered)
+        }
+
+        fn received(&mut self) -> Vec<u8, 8> {
+            core::iter::from_fn(|| self.w.pop_rx().map(|m| m[0])).collect()
+        }
+    }
+
+    /// Two ends that have exchanged messages for a while: X sent 3 (acknowledged), Y sent 2
+    /// (acknowledged) and a third that X received but had not acknowledged; neither is fresh.
+    fn old_pair() -> (Side, Side) {
+        let (mut x, mut y) = (Side::new(), Side::new());
+        x.begin();
+        y.begin();
+        for b in [1, 2, 3] {
+            x.w.push(msg(b)).unwrap();
+        }
+        for b in [11, 12, 13] {
+            y.w.push(msg(b)).unwrap();
+        }
+        for _ in 0..3 {
+            let f = x.frame();
+            y.take(&f);
+            let f = y.frame();
+            x.take(&f);
+        }
+        let f = x.frame(); // X's acknowledgement of Y's third is lost
+        assert_eq!((f.ack, f.payload.is_none()), (3, true));
+        let f = y.frame(); // Y's acknowledges all of X's
+        x.take(&f);
+        assert!(!x.w.is_fresh() && !y.w.is_fresh());
+        assert_eq!((x.w.tx_len(), y.w.tx_len()), (0, 1));
+        assert_eq!(x.received()[..], [11, 12, 13]);
+        assert_eq!(y.received()[..], [1, 2, 3]);
+        (x, y)
+    }
+
+    #[test]
+    fn a_rebooted_end_is_numbered_afresh_even_when_its_first_announcements_are_lost() {
+        let (x, mut y) = old_pair();
+        drop(x);
+        let mut x = Side::new(); // X reboots: its memory is gone
+        x.w.push(msg(21)).unwrap();
+        x.begin();
+        y.begin();
+        // Y's retransmission of its third message, numbered for the old X (seq 2): the new X
+        // ignores it (it would expect 0 and take it for a message after a gap).
+        let f = y.frame();
+        assert_eq!((f.seq, f.tag.fresh, f.tag.renumbered), (2, false, false));
+        assert_eq!(x.take(&f), (0, false));
+        // X's first two frames, both announcing it is fresh, are lost to noise.
+        for _ in 0..2 {
+            let f = x.frame();
+            assert!(f.tag.fresh && !f.tag.renumbered, "{f:?}");
+            x.w.rewind(); // as a retransmission timer would
+        }
+        // The third gets through: Y numbers afresh (X's message is seq 0 and is delivered, its
+        // acknowledgement of 0 takes nothing off Y's queue) and says so from now on.
+        let f = x.frame();
+        assert_eq!((f.seq, f.ack), (0, 0));
+        assert_eq!(y.take(&f), (0, true));
+        let f = y.frame();
+        assert_eq!((f.seq, f.ack, f.tag.fresh, f.tag.renumbered), (0, 1, false, true));
+        // X takes it: Y's third message again, now as seq 0; X is no longer fresh.
+        assert_eq!(x.take(&f), (1, true));
+        assert!(!x.w.is_fresh());
+        assert_eq!(x.received()[..], [13]);
+        assert_eq!(y.received()[..], [21]);
+        // Later frames carry no announcement, and a later session renumbers nothing.
+        let f = x.frame();
+        assert!(!f.tag.fresh && !f.tag.renumbered && f.ack == 1);
+        assert_eq!(y.take(&f), (1, false));
+        x.begin();
+        y.begin();
+        x.w.push(msg(22)).unwrap();
+        let f = x.frame();
+        assert_eq!((f.seq, f.tag.fresh), (1, false));
+        assert_eq!(y.take(&f), (0, true));
+        assert_eq!(y.received()[..], [22]);
+    }
+
+    #[test]
+    fn an_answer_lost_with_its_session_leaves_the_end_fresh_and_both_renumber_again() {
+        let (x, mut y) = old_pair();
+        drop(x);
+        let mut x = Side::new();
+        for b in [21, 22] {
+            x.w.push(msg(b)).unwrap();
+        }
+        x.begin();
+        y.begin();
+        // Session 1: X's two messages reach Y (Y numbers afresh at the first), but every
+        // answer of Y is lost, and the session fails.
+        for _ in 0..2 {
+            let f = x.frame();
+            assert!(f.tag.fresh);
+            assert_eq!(y.take(&f), (0, true));
+        }
+        let _lost = y.frame();
+        assert!(x.w.is_fresh());
+        assert_eq!(y.received()[..], [21, 22]);
+        // Session 2: X, still fresh, numbers from zero again and Y, seeing it still fresh, does
+        // too: X's two messages, which it never saw acknowledged, arrive a second time (delivery
+        // is at least once until the first answer after a boot gets back); Y's third message
+        // goes at last.
+        x.begin();
+        y.begin();
+        let f = y.frame();
+        assert!(!f.tag.renumbered);
+        assert_eq!(x.take(&f), (0, false)); // numbered for the old X: ignored
+        let f = x.frame();
+        assert_eq!((f.seq, f.tag.fresh), (0, true));
+        assert_eq!(y.take(&f), (0, true));
+        let f = y.frame();
+        assert_eq!((f.seq, f.ack, f.tag.renumbered), (0, 1, true));
+        assert_eq!(x.take(&f), (1, true));
+        assert!(!x.w.is_fresh());
+        let f = x.frame();
+        assert_eq!((f.seq, f.ack, f.tag.fresh), (1, 1, false));
+        assert_eq!(y.take(&f), (1, true));
+        let f = y.frame();
+        assert_eq!((f.ack, f.payload.is_none()), (2, true));
+        assert_eq!(x.take(&f), (1, false));
+        assert_eq!(x.received()[..], [13]);
+        assert_eq!(y.received()[..], [21, 22]);
+        assert_eq!((x.w.tx_len(), y.w.tx_len()), (0, 0));
+    }
+
+    #[test]
+    fn two_fresh_ends_take_each_others_messages_at_once() {
+        // Both boards just booted (the demo's first session): neither ignores the other's first
+        // frames, and nothing is sent twice.
+        let (mut x, mut y) = (Side::new(), Side::new());
+        x.w.push(msg(1)).unwrap();
+        y.w.push(msg(2)).unwrap();
+        x.begin();
+        y.begin();
+        let f = x.frame();
+        assert_eq!((f.seq, f.tag.fresh, f.tag.renumbered), (0, true, false));
+        assert_eq!(y.take(&f), (0, true));
+        let f = y.frame();
+        assert_eq!((f.seq, f.ack, f.tag.fresh, f.tag.renumbered), (0, 1, true, true));
+        assert_eq!(x.take(&f), (1, true));
+        assert!(!x.w.is_fresh() && y.w.is_fresh());
+        let f = x.frame();
+        assert_eq!((f.ack, f.tag.fresh, f.tag.renumbered, f.payload.is_none()), (1, false, true, true));
+        assert_eq!(y.take(&f), (1, false));
+        assert!(!y.w.is_fresh());
+        assert_eq!(x.w.cursor + y.w.cursor, 0, "nothing left to send, nothing to send again");
     }
 }
