@@ -505,3 +505,40 @@ fn reboots_mid_traffic_on_noisy_lines_lose_no_message_sent_after_them() {
     assert!(errors > 50, "{errors}");
     eprintln!("noisy reboots: A->B {ab:?}, B->A {ba:?}, {errors} CRC errors");
 }
+
+#[test]
+fn a_poll_longer_than_the_quiet_time_still_resynchronises_in_one_session() {
+    // B sleeps 3 ms between looks, three times the 1 ms quiet time. Once messages flow, A's
+    // link task is stopped and started again at once (its lines low, then its usual wait of
+    // 5 + 2 x 1 ms for a quiet line). B, waiting in its old session, would notice the timeout only 9 to 12 ms after A
+    // went quiet, so it would still be in its old session when A starts the new one, and take A's
+    // new bits for its old session's: B never times out, A never finds B's sync byte, and the
+    // sessions stay out of step. B's looks are shortened to quiet / 8, so it notices in time.
+    let count = 40;
+    let rig = Rig::new(Opts { poll_b: Duration::from_millis(3), reset_line: false, ..Opts::default() });
+    let (s, a) = (rig.s, &rig.a);
+    let id = s.spawn(a.link.run(a.pins_no_reset(), a.board, a.cfg)).unwrap();
+    let (pins, board, cfg, la) = (a.pins_no_reset(), a.board, a.cfg, a.link);
+    let lb = rig.b.link;
+    s.spawn(async move {
+        while la.counters().delivered < 5 || lb.counters().delivered < 5 {
+            usched::sleep(Duration::from_micros(100)).await;
+        }
+        s.stop(id).unwrap();
+        s.spawn(la.run(pins, board, cfg)).unwrap();
+    })
+    .unwrap();
+    let to_b = stream(s, rig.a.link, rig.b.link, count, 1);
+    let to_a = stream(s, rig.b.link, rig.a.link, count, 2);
+    let (x, y) = (to_b.clone(), to_a.clone());
+    rig.run_only(Duration::from_secs(60), move || x.get().0 == count && y.get().0 == count);
+    let (ca, cb) = (rig.a.link.counters(), rig.b.link.counters());
+    eprintln!("long poll: {ca:?} {cb:?} at {:?}", rig.a.board.now());
+    assert_eq!((to_b.get(), to_a.get()), ((count, 0), (count, 0)), "(in order, anything else) each way");
+    // One resync each (A's counted too, though its first session after the restart is its new
+    // task's first: the count belongs to the link object); B's old session ended by its bit
+    // timeout, A's by the stop. (Without the shortened looks: 60 s later, 34 and 22 of the 40
+    // had arrived, A had timed out 19 times and resynchronised 3 times, B once.)
+    assert_eq!((ca.resyncs, cb.resyncs), (1, 1), "{ca:?} {cb:?}");
+    assert_eq!((ca.timeouts, cb.timeouts), (0, 1), "{ca:?} {cb:?}");
+}
