@@ -55,6 +55,7 @@ const TAG_RENUMBERED: u8 = 1 << 3;
 
 impl Tag {
     /// A tag with neither flag.
+    #[cfg(test)]
     pub(crate) const fn plain(kind: Kind) -> Self {
         Tag { kind, fresh: false, renumbered: false }
     }
@@ -69,7 +70,7 @@ impl Tag {
     }
 
     /// The tag a byte stands for, if any: an unknown kind or bit is `None`.
-    const fn from_byte(b: u8) -> Option<Self> {
+    pub(crate) const fn from_byte(b: u8) -> Option<Self> {
         let kind = match b & 0b11 {
             0 => Kind::Data,
             1 => Kind::Ack,
@@ -219,7 +220,12 @@ mod tests {
         for len in (0..1100usize).chain(3990..4000) {
             for fill in [0u8, 0xFF] {
                 let payload = [fill; 4000];
-                let f = Frame { tag: Tag { kind: Kind::Nak, fresh: true, renumbered: true }, seq: u16::MAX, ack: u16::MAX, payload: &payload[..len] };
+                let f = Frame {
+                    tag: Tag { kind: Kind::Nak, fresh: true, renumbered: true },
+                    seq: u16::MAX,
+                    ack: u16::MAX,
+                    payload: &payload[..len],
+                };
                 let n = encode(&f, &mut buf).unwrap();
                 assert!(n <= wire_len_max(len), "payload {len} x {fill:#x}: {n} > {}", wire_len_max(len));
                 // And it fits a buffer of exactly that size.

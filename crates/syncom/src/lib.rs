@@ -116,7 +116,9 @@ pub use wire::{NoReset, Pins};
 
 #[doc(hidden)]
 pub mod fuzz {
-    //! The frame decoder, exposed for the property tests only.
+    //! The frame decoder and the receive path, exposed for the property tests only.
+
+    use crate::frame::{self, Frame, Tag};
 
     /// Decodes the bytes between two zero delimiters; true if a frame was accepted. Never
     /// panics, whatever the bytes.
@@ -125,7 +127,7 @@ pub mod fuzz {
     /// assert!(!syncom::fuzz::decode(&mut [1, 2, 3]));
     /// ```
     pub fn decode(buf: &mut [u8]) -> bool {
-        crate::frame::decode(buf).is_ok()
+        frame::decode(buf).is_ok()
     }
 
     /// A data frame's bytes between its delimiters, if it fits 256 bytes.
@@ -135,9 +137,60 @@ pub mod fuzz {
     /// assert!(syncom::fuzz::decode(&mut f));
     /// ```
     pub fn encode(seq: u16, ack: u16, payload: &[u8]) -> Option<heapless::Vec<u8, 256>> {
-        let f = crate::frame::Frame { tag: crate::frame::Tag::plain(crate::frame::Kind::Data), seq, ack, payload };
+        encode_tagged(0, seq, ack, payload)
+    }
+
+    /// A frame with the tag byte `tag` (its kind in the low two bits, then the reboot flags),
+    /// its bytes between its delimiters; `None` if the tag is not one a frame can carry or the
+    /// frame does not fit 256 bytes.
+    ///
+    /// ```
+    /// assert!(syncom::fuzz::encode_tagged(0b0101, 0, 0, &[]).is_some()); // a fresh end's ack
+    /// assert!(syncom::fuzz::encode_tagged(3, 0, 0, &[]).is_none()); // no such kind
+    /// ```
+    pub fn encode_tagged(tag: u8, seq: u16, ack: u16, payload: &[u8]) -> Option<heapless::Vec<u8, 256>> {
+        let f = Frame { tag: Tag::from_byte(tag)?, seq, ack, payload };
         let mut buf = [0u8; 256];
-        let n = crate::frame::encode(&f, &mut buf)?;
+        let n = frame::encode(&f, &mut buf)?;
         heapless::Vec::from_slice(buf.get(..n.checked_sub(1)?)?).ok()
+    }
+
+    /// Feeds `bytes` to the receive path of a new link end (frames of up to 64 bytes, 4 queued
+    /// each way) as if they followed the sync byte of a session: bytes into frames, frames
+    /// decoded and checked, the reboot flags, acknowledgements, delivery. Before them the end
+    /// has queued and sent `sent` messages (at most 4), so that acknowledgements can take some.
+    /// Calls `delivered` with each message handed to the application, in order (it is taken
+    /// from the queue at once, so the queue never fills). Returns the good frames, the refused
+    /// ones, and the messages the bytes acknowledged. Never panics, whatever the bytes.
+    ///
+    /// ```
+    /// let mut wire = syncom::fuzz::encode_tagged(0b0100, 0, 0, b"\x05").unwrap().to_vec();
+    /// wire.push(0);
+    /// let mut got = Vec::new();
+    /// assert_eq!(syncom::fuzz::receive(&wire, 0, |m| got.push(m.to_vec())), (1, 0, 0));
+    /// assert_eq!(got, [[5]]);
+    /// ```
+    pub fn receive(bytes: &[u8], sent: u8, mut delivered: impl FnMut(&[u8])) -> (u32, u32, u32) {
+        let link: crate::Syncom<64, 4> = crate::Syncom::new();
+        let mut hs = {
+            let mut w = link.window.borrow_mut();
+            for n in 0..sent.min(4) {
+                let _ = w.push(heapless::Vec::from_slice(&[n]).unwrap_or_default());
+            }
+            let hs = w.begin_session();
+            for _ in 0..sent.min(4) {
+                let _ = w.next_data();
+            }
+            hs
+        };
+        let mut rx = crate::session::Receiver::<64>::new(u32::MAX);
+        for &b in bytes {
+            let _ = rx.on_byte(&link, &mut hs, b);
+            while let Some(m) = link.window.borrow_mut().pop_rx() {
+                delivered(&m);
+            }
+        }
+        let c = link.counters();
+        (c.frames_received, c.crc_errors, c.acknowledged)
     }
 }

@@ -55,7 +55,6 @@ pub(crate) struct Session<'a, const N: usize, const Q: usize, C: Clock> {
     clock: &'a C,
     /// Limits from the configuration, raised to what the frame size needs.
     retransmit_bytes: u32,
-    dead_bytes: u32,
     sync_bits: u32,
     // Sending.
     txbuf: [u8; N],
@@ -66,12 +65,9 @@ pub(crate) struct Session<'a, const N: usize, const Q: usize, C: Clock> {
     /// Bytes sent since the last frame.
     idle_run: u32,
     // Receiving.
-    rxbuf: Vec<u8, N>,
-    overflow: bool,
+    rx: Receiver<N>,
     rx_byte: u8,
     rx_bits: u8,
-    /// Bytes received since the last good frame (or since sync).
-    since_good: u32,
     /// The sliding window of the sync search, and how many bits it has seen.
     sync_window: u8,
     sync_seen: u32,
@@ -92,7 +88,6 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             cfg,
             clock,
             retransmit_bytes: cfg.retransmit_bytes.max(n.saturating_mul(2)),
-            dead_bytes: cfg.dead_bytes.max(n.saturating_mul(2).saturating_add(cfg.keepalive_bytes)),
             sync_bits: cfg.sync_bits.max(8),
             txbuf: [0; N],
             txlen: 0,
@@ -100,11 +95,9 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             tx_byte: SYN,
             tx_left: 8,
             idle_run: 0,
-            rxbuf: Vec::new(),
-            overflow: false,
+            rx: Receiver::new(cfg.dead_bytes.max(n.saturating_mul(2).saturating_add(cfg.keepalive_bytes))),
             rx_byte: 0,
             rx_bits: 0,
-            since_good: 0,
             sync_window: 0,
             sync_seen: 0,
             synced: false,
@@ -151,7 +144,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                 if self.rx_bits == 8 {
                     let byte = self.rx_byte;
                     (self.rx_byte, self.rx_bits) = (0, 0);
-                    if let Err(e) = self.on_rx_byte(byte) {
+                    if let Err(e) = self.rx.on_byte(self.link, &mut self.hs, byte) {
                         return e;
                     }
                 }
@@ -278,30 +271,52 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             _ => 0,
         }
     }
+}
+
+/// The receiving half of a session once it has the sync byte: bytes into frames, frames acted on.
+pub(crate) struct Receiver<const N: usize> {
+    buf: Vec<u8, N>,
+    /// The frame being received is longer than `N`: it is refused at its end.
+    overflow: bool,
+    /// Bytes received since the last good frame (or since sync).
+    since_good: u32,
+    /// Past this many, the session is dead.
+    dead_bytes: u32,
+}
+
+impl<const N: usize> Receiver<N> {
+    pub(crate) const fn new(dead_bytes: u32) -> Self {
+        Receiver { buf: Vec::new(), overflow: false, since_good: 0, dead_bytes }
+    }
 
     /// A byte arrived. Zeros end frames; a frame is decoded, checked and acted on.
-    fn on_rx_byte(&mut self, byte: u8) -> Result<(), End> {
+    pub(crate) fn on_byte<const Q: usize>(
+        &mut self,
+        link: &Syncom<N, Q>,
+        hs: &mut Handshake,
+        byte: u8,
+    ) -> Result<(), End> {
         self.since_good = self.since_good.saturating_add(1);
         if byte != 0 {
-            if self.rxbuf.push(byte).is_err() {
+            if self.buf.push(byte).is_err() {
                 self.overflow = true;
             }
         } else if self.overflow {
             self.overflow = false;
-            self.rxbuf.clear();
-            self.link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
-        } else if !self.rxbuf.is_empty() {
-            let good = match frame::decode(&mut self.rxbuf) {
+            self.buf.clear();
+            link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
+        } else if !self.buf.is_empty() {
+            let good = match frame::decode(&mut self.buf) {
                 Ok(f) => {
-                    on_frame(self.link, &mut self.hs, &f);
+                    on_frame(link, hs, &f);
                     true
                 }
                 Err(_) => {
-                    self.link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
+                    link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
                     false
                 }
             };
-            self.rxbuf.clear();
+            self.buf.clear();
             if good {
                 self.since_good = 0;
             }

@@ -540,8 +540,8 @@ mod tests {
         assert_eq!(x.take(&f), (0, false));
         assert_eq!(x.w.tx_len(), 3);
         x.w.rewind(); // as the retransmission timer would
-        // X's message 0 gets through: Y numbers afresh (the message is delivered, its
-        // acknowledgement of 0 takes nothing off Y's queue) and says so from now on.
+                      // X's message 0 gets through: Y numbers afresh (the message is delivered, its
+                      // acknowledgement of 0 takes nothing off Y's queue) and says so from now on.
         let f = x.frame();
         assert_eq!((f.seq, f.ack, f.tag.fresh), (0, 0, true));
         assert_eq!(y.take(&f), (0, true));
@@ -712,7 +712,8 @@ mod tests {
             }
             self.side.take(f);
             while let Some(m) = self.side.w.pop_rx() {
-                let (from, n) = (u16::from_le_bytes([m[0], m[1]]), u32::from(u16::from_le_bytes([m[2], m[3]])));
+                let (from, n) =
+                    (u16::from_le_bytes([m[0], m[1]]), u32::from(u16::from_le_bytes([m[2], m[3]])));
                 let me = (self.boot, self.epoch);
                 match self.last {
                     Some((lf, ln, lb, le)) if lf == from => {
@@ -752,7 +753,13 @@ mod tests {
                 _ => 0,
             };
             assert!(high >= acked, "boot {}: {acked} acknowledged, {high} arrived", self.boot);
-            *self = Board { boot: self.boot + 1, last: self.last, high: self.high, repeats: self.repeats, ..Board::new() };
+            *self = Board {
+                boot: self.boot + 1,
+                last: self.last,
+                high: self.high,
+                repeats: self.repeats,
+                ..Board::new()
+            };
         }
     }
 

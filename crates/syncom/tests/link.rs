@@ -365,8 +365,11 @@ fn a_passive_board_that_reboots_without_a_reset_line_loses_no_new_message() {
     let (s, la, lb, b_task) = (rig.s, rig.a.link, rig.b.link, rig.b_task.clone());
     let fresh: &'static common::Link = Box::leak(Box::new(syncom::Syncom::new()));
     let (pins, board, cfg) = (rig.b.pins_no_reset(), rig.b.board, rig.b.cfg);
-    let (at_a, at_b, at_fresh) =
-        (Rc::new(RefCell::new(Vec::new())), Rc::new(RefCell::new(Vec::new())), Rc::new(RefCell::new(Vec::new())));
+    let (at_a, at_b, at_fresh) = (
+        Rc::new(RefCell::new(Vec::new())),
+        Rc::new(RefCell::new(Vec::new())),
+        Rc::new(RefCell::new(Vec::new())),
+    );
     for (link, log) in [(la, at_a.clone()), (lb, at_b.clone()), (fresh, at_fresh.clone())] {
         s.spawn(async move {
             loop {
@@ -467,7 +470,9 @@ fn reboots_mid_traffic(flip_rate: u64) -> (common::Delivery, common::Delivery, c
     let (a2, b2) = (a.clone(), b.clone());
     rig.run_only(Duration::from_secs(600), move || {
         let done = a2.sent().len() == 4 && b2.sent().len() == 4;
-        done && a2.all_delivered_to(&b2) && b2.all_delivered_to(&a2) && a2.link().queued() + b2.link().queued() == 0
+        done && a2.all_delivered_to(&b2)
+            && b2.all_delivered_to(&a2)
+            && a2.link().queued() + b2.link().queued() == 0
     });
     assert_eq!((a.sent().len(), b.sent().len()), (4, 4), "every reboot happened");
     assert!(a.all_delivered_to(&b) && b.all_delivered_to(&a), "the last boots' messages all arrived");

@@ -424,9 +424,8 @@ impl Boots {
         b.links.borrow_mut().push(link);
         let l = b.s.spawn(link.run(b.pins.clone(), b.board, b.cfg)).unwrap();
         let (me, salt, per_boot) = (self.clone(), b.salt, b.per_boot);
-        let tx = b
-            .s
-            .spawn(async move {
+        let tx =
+            b.s.spawn(async move {
                 for n in 0..per_boot {
                     link.send(&FromBoot { boot, msg: msg(n, salt) }).await.unwrap();
                     me.0.sent.borrow_mut()[boot as usize].accepted = n + 1;
@@ -434,9 +433,8 @@ impl Boots {
             })
             .unwrap();
         let (me, peer_salt) = (self.clone(), b.peer_salt);
-        let rx = b
-            .s
-            .spawn(async move {
+        let rx =
+            b.s.spawn(async move {
                 loop {
                     match link.recv::<FromBoot>().await {
                         Ok(m) if m.msg == msg(m.msg.n, peer_salt) => {
@@ -532,7 +530,14 @@ pub fn check_deliveries(tx: &Boots, rx: &Boots) -> Delivery {
             match last {
                 None => assert_eq!(g.n, 0, "sender boot {sb}: its first message missing: {from:?}"),
                 Some(l) if l.at == g.at => {
-                    assert_eq!(g.n, l.n + 1, "sender boot {sb} at receiver boot {}: after {} came {}", g.at, l.n, g.n)
+                    assert_eq!(
+                        g.n,
+                        l.n + 1,
+                        "sender boot {sb} at receiver boot {}: after {} came {}",
+                        g.at,
+                        l.n,
+                        g.n
+                    )
                 }
                 Some(l) => {
                     assert!(g.at > l.at);
