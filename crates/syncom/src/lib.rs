@@ -70,20 +70,25 @@
 //! whatever happens on the wires, as long as both `Syncom` objects live: line noise, a stuck or
 //! glitching line, a link task stopped and restarted, a peer that stops answering for a while.
 //!
-//! A board that really loses its RAM loses what was in its own queues, like any program. When
-//! the initiator resets the passive board through the reset line (`Config::reset_clears_peer`,
-//! on by default), it starts its sequence numbers again with the new peer and sends it every
-//! message the old one had not acknowledged: none is lost, and the few the old peer received but
-//! had not acknowledged yet reach the new one again (at least once across a reset, exactly once
-//! between resets). The initiator resets its peer before every session, so a passive board that
-//! reboots on its own (a watchdog, a brown-out) is reset once more when the initiator notices the
-//! dead link, and the same holds. Without a reset line nothing tells a rebooted peer from a
-//! slow one: if the passive board can lose its RAM, give the initiator a reset line.
-//! The same holds the other way, and worse: an initiator that reboots without a reset line
-//! starts its numbering again while its peer remembers the old one, so the peer takes its first
-//! new messages for repeats and acknowledges them, and they are lost without a trace (known,
-//! not fixed: the test `an_initiator_that_reboots_without_a_reset_line_loses_no_new_message`
-//! is ignored). With a reset line, the initiator resets its peer at boot and both start afresh.
+//! A board that really loses its RAM (a reset, a watchdog, a brown-out) loses what was in its
+//! own queues, like any program, and comes back with a new `Syncom` whose numbering starts at
+//! zero while its peer remembers the old one. It says so: until its peer has answered, every
+//! frame it sends carries a *fresh* flag (a bit in the frame's tag byte, no extra byte on the
+//! wire). A peer that sees the flag starts its numbering afresh too, both ways, sends the new
+//! board every message the old one had not acknowledged, and marks its frames to say it has
+//! renumbered; the fresh end ignores the acknowledgements and messages of frames that do not,
+//! since they were numbered for the board it replaced. So across a reboot of either end, with
+//! or without a reset line, and of both at once, no message sent after the reboot is lost,
+//! and the messages in flight at the reboot (those the old board received but had not yet
+//! acknowledged) reach the new one at least once; between reboots delivery stays exactly once
+//! and in order. The flag is repeated on every frame until an answer gets through, so an
+//! announcement lost to line noise costs a frame, not a message; if the first session after a
+//! boot fails before the answer arrives, the messages delivered in it, either way, may arrive
+//! twice. No random number, no boot counter in flash: one bit per frame, for as long as it
+//! takes. (It relies on both ends starting and ending their sessions together, which the quiet
+//! times see to: give both ends the same `quiet` and `bit_timeout`.)
+//! (The reset line is still useful: it restarts a peer that hangs. It is no longer needed to
+//! keep the numbering right, and [`Config::reset_clears_peer`] no longer does anything.)
 //!
 //! ## Dependencies, and why
 //!

@@ -10,6 +10,14 @@
 //! passive end is listening by the time the initiator makes its first edge. A new session
 //! follows, and the messages the old one left unacknowledged are sent again.
 //!
+//! "Whichever end noticed first" has a bound: when the initiator's session fails first, the
+//! passive end, still in its own, notices only at its bit timeout, counted in looks at the clock
+//! line, and then wants `quiet` of silence; all that must fit in the initiator's
+//! `bit_timeout + 2 * quiet`. A look interval (`Config::poll`) of a few `quiet`s would not fit,
+//! and the passive end would still be in its old session when the initiator's new one began,
+//! take its bits for the old one's, and keep the two out of step for as long as the initiator's
+//! sessions keep failing. So the session shortens its looks to `quiet / 8` at most.
+//!
 //! A reset that wipes the peer's memory also wipes its sequence numbers. Nothing here needs to
 //! know: the rebooted peer says so itself in its frames, whether the reset came through the reset
 //! line or from a watchdog or a brown-out, and both ends start numbering again (`window.rs`).

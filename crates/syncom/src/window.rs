@@ -36,11 +36,14 @@
 //!   like ours); any other frame was numbered for the board it replaced, and is ignored. The first
 //!   `RENUMBERED` frame ends the fresh state for good.
 //!
-//! Frames never outlive their session (each session starts with the sync byte), so `RENUMBERED`
-//! always answers the `FRESH` of the same session, and a lost frame changes nothing: `FRESH` rides
-//! on every frame until a `RENUMBERED` gets through, and `RENUMBERED` on every frame to the
-//! session's end; a session that fails first leaves the fresh end fresh, and both ends number from
-//! zero again in the next. Both ends renumber in the same sessions, so they agree. What this costs
+//! Frames never outlive their session (each session starts with the sync byte, and the quiet
+//! times keep the two ends' sessions in step: see `supervisor.rs`), so `RENUMBERED` always
+//! answers the `FRESH` of the same session, and a lost frame changes nothing: `FRESH` rides on
+//! every frame until a `RENUMBERED` gets through, and `RENUMBERED` on every frame to the
+//! session's end; a session that fails first leaves the fresh end fresh, and both ends number
+//! from zero again in the next. In a session where only the fresh end renumbered (none of its
+//! frames got through), neither acts on the other's frames: the fresh end ignores unmarked ones,
+//! and the other received none. So the two numberings never meet out of step. What this costs
 //! is the semantics of a reset: the messages in flight when a board rebooted (received by the old
 //! board, not yet acknowledged), and those delivered in a first session after a boot that failed
 //! before the answer came back, may arrive twice; between reboots delivery stays exactly once.
@@ -240,8 +243,9 @@ impl<const N: usize, const Q: usize> Window<N, Q> {
         self.silent = 0;
     }
 
-    /// The peer lost its memory (it was reset): number the messages still unacknowledged from
-    /// zero, expect the peer's messages from zero, and send everything again.
+    /// A new numbering, for a peer that lost its memory or for this end's own fresh start:
+    /// number the messages still unacknowledged from zero, expect the peer's messages from zero,
+    /// and send everything again.
     pub(crate) fn renumber(&mut self) {
         self.front_seq = 0;
         self.rx_next = 0;
