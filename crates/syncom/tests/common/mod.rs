@@ -469,7 +469,7 @@ impl Boots {
 
     /// The current boot's link object.
     pub fn link(&self) -> &'static Link {
-        *self.0.links.borrow().last().expect("booted")
+        self.0.links.borrow().last().copied().expect("booted")
     }
 
     /// Every boot's link object, oldest first.
