@@ -59,8 +59,10 @@
 //! - `session.rs`: one session: the sync byte in a sliding window, then bytes, frames, and the
 //!   failures that end it (timeouts during sync and data, loss of byte alignment).
 //! - `supervisor.rs`: the link task: sessions one after another, the peer reset, the quiet time.
-//! - `frame.rs`: postcard header and payload, CRC-32, COBS, and the checks a frame must pass.
-//! - `window.rs`: sequence numbers, acknowledgements, go-back-N retransmission, flow control.
+//! - `frame.rs`: postcard header (a tag byte with the kind and the reboot flags, the sequence
+//!   number, the acknowledgement) and payload, CRC-32, COBS, and the checks a frame must pass.
+//! - `window.rs`: sequence numbers, acknowledgements, go-back-N retransmission, flow control,
+//!   and the handshake that renumbers both ways when a board has rebooted.
 //! - `syncom.rs`: the object the application holds (`send`, `recv`, state, counters);
 //!   `config.rs`, `counters.rs`, `error.rs`: what their names say.
 //!
