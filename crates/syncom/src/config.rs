@@ -52,7 +52,10 @@ pub struct Config {
     pub bit_timeout: Duration,
     /// Before each session both ends drive their lines low and wait for the peer's clock line to
     /// stay low this long (the initiator waits `bit_timeout + 2 * quiet`, so the passive end is
-    /// listening when the initiator starts). Give both ends the same `quiet` and `bit_timeout`.
+    /// listening when the initiator starts). Give both ends the same `quiet` and `bit_timeout`,
+    /// and make `quiet` at least four times the longest time the passive board's other tasks can
+    /// keep its link task from running: the passive end must notice that a session ended, and see
+    /// the quiet line, within the initiator's wait, or the two ends would run different sessions.
     pub quiet: Duration,
     /// The sync byte must arrive within this many bits of the session's start. Raised to at
     /// least 8 (the sync byte itself).
