@@ -41,7 +41,10 @@ pub struct Config {
     pub yield_bits: u32,
     /// While the peer is not ready: sleep this long between looks at its clock line, or, if zero,
     /// let the other tasks run once (`yield_now`) between looks. On a board, zero gives the
-    /// fastest link; a small sleep costs speed and saves power.
+    /// fastest link; a small sleep costs speed and saves power. A sleep longer than `quiet / 8`
+    /// is shortened to that: the passive end must notice a dead session and then see `quiet` of
+    /// silence while the initiator waits its `bit_timeout + 2 * quiet`, or both ends would run
+    /// different sessions at once.
     pub poll: Duration,
     /// The longest this end waits for one clock edge of its peer, while synchronising and while
     /// exchanging data (counted from its second look). Past it the link is down. Make it longer than the longest time the
@@ -49,7 +52,10 @@ pub struct Config {
     pub bit_timeout: Duration,
     /// Before each session both ends drive their lines low and wait for the peer's clock line to
     /// stay low this long (the initiator waits `bit_timeout + 2 * quiet`, so the passive end is
-    /// listening when the initiator starts).
+    /// listening when the initiator starts). Give both ends the same `quiet` and `bit_timeout`,
+    /// and make `quiet` at least four times the longest time the passive board's other tasks can
+    /// keep its link task from running: the passive end must notice that a session ended, and see
+    /// the quiet line, within the initiator's wait, or the two ends would run different sessions.
     pub quiet: Duration,
     /// The sync byte must arrive within this many bits of the session's start. Raised to at
     /// least 8 (the sync byte itself).
@@ -70,12 +76,13 @@ pub struct Config {
     pub reset_pulse: Duration,
     /// How long the peer takes to boot after its reset line is released.
     pub reset_boot: Duration,
-    /// Whether a pulse on the reset line wipes the peer's memory (a real reset of a chip: the
-    /// peer's link object is new, its sequence numbers start again at zero). If so, the initiator
-    /// starts its own numbering again after each pulse, and sends every message the old peer had
-    /// not acknowledged to the new one: nothing is lost, but a message the old peer received just
-    /// before the reset, and had no time to acknowledge, reaches the new one too. Set it to
-    /// `false` if the reset line only restarts the peer's link task.
+    /// No longer used, kept so that configurations that set it still build. It told the
+    /// initiator whether a pulse on the reset line wipes the peer's memory, so that it would
+    /// number its messages from zero again; a rebooted peer now says so itself in its first
+    /// frames, whatever rebooted it, and both ends renumber then (see the crate docs). A reset
+    /// line that only restarts the peer's link task, with this left `true`, no longer makes the
+    /// two ends disagree.
+    #[deprecated(note = "a rebooted peer announces itself on the wire; this setting has no effect")]
     pub reset_clears_peer: bool,
 }
 
@@ -83,13 +90,13 @@ impl Config {
     /// The defaults for `role`: yield every 8 bits, `yield_now` between looks, 100 ms per bit at
     /// most, 20 ms of quiet, the sync byte within 64 bits, retransmission after 256 silent
     /// bytes, a keep-alive every 32 idle bytes, down after 1024 bytes without a good frame, and
-    /// an active-low reset held 100 ms with 1 s to boot (the original's timings) that resets
-    /// the whole peer.
+    /// an active-low reset held 100 ms with 1 s to boot (the original's timings).
     ///
     /// ```
     /// let c = syncom::Config::new(syncom::Role::Initiator);
     /// assert_eq!(c.yield_bits, 8);
     /// ```
+    #[allow(deprecated)] // `reset_clears_peer`, which nothing reads
     pub const fn new(role: Role) -> Self {
         Config {
             role,

@@ -29,7 +29,9 @@ pub struct Counters {
     /// Frames refused: bad COBS, bad CRC, bad header, or longer than the frame size. None of
     /// them reached the application.
     pub crc_errors: u32,
-    /// Sessions after the first that reached `Up` (how often the link recovered).
+    /// Sessions after this link object's first that reached `Up` (how often the link
+    /// recovered), each counted once, by the end that synchronised; a link task stopped and
+    /// started again on the same object continues the count.
     pub resyncs: u32,
     /// Data frames sent again because their acknowledgement did not come, or because a new
     /// session started before it came.
@@ -41,4 +43,8 @@ pub struct Counters {
     pub delivered: u32,
     /// Messages the peer acknowledged.
     pub acknowledged: u32,
+    /// Sessions in which the peer said it had just booted (a new link object, its memory gone),
+    /// so that both ends numbered their messages from zero again: the peer's first session after
+    /// each boot, and any later one that began before this end's answer reached it.
+    pub peer_boots: u32,
 }

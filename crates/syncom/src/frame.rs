@@ -8,22 +8,29 @@
 //! whose COBS, CRC or header does not check out is refused as a whole: the caller counts it and
 //! drops it. Nothing in this module panics on any input (a property test feeds it noise).
 //!
-//! The header carries the reliable-delivery fields (see `window.rs`): the frame's kind, its
-//! sequence number and the cumulative acknowledgement of the sender.
+//! The header carries the reliable-delivery fields (see `window.rs`): a tag byte (the frame's
+//! kind and two flags of the reboot handshake), its sequence number and the cumulative
+//! acknowledgement of the sender.
+//!
+//! The tag is one byte: the kind in its low two bits (data 0, ack 1, nak 2), `FRESH` in bit 2
+//! (the sender has booted and its peer has not yet confirmed that it numbers afresh for it) and
+//! `RENUMBERED` in bit 3 (the sender has seen its peer's `FRESH` in this session and numbers
+//! both directions from zero for it). Any other bit set refuses the frame. A frame with neither
+//! flag is byte for byte what it was before the flags existed, and a flag costs no wire byte.
 
 use postcard::ser_flavors::{crc::CrcModifier, Cobs, Slice};
-use serde::{Deserialize, Serialize};
+use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 /// The CRC: CRC-32 (ISO-HDLC, the common "CRC-32"). Every single-bit and double-bit error in a
 /// frame of our sizes is caught; random damage slips through once in four billion frames.
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
-/// The worst-case bytes a frame adds to its payload before COBS: kind (1), sequence and
+/// The worst-case bytes a frame adds to its payload before COBS: tag (1), sequence and
 /// acknowledgement (3 each as varints), the payload length (up to 5 as a varint), the CRC (4).
 const HEADER_MAX: usize = 1 + 3 + 3 + 5 + 4;
 
 /// What a frame is for.
-#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// Carries one message: `seq` is its sequence number.
     Data,
@@ -33,10 +40,67 @@ pub(crate) enum Kind {
     Nak,
 }
 
+/// The first byte of a frame: its kind and the reboot handshake's flags (see `window.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tag {
+    pub(crate) kind: Kind,
+    /// The sender has booted and has not yet heard its peer confirm that it renumbered for it.
+    pub(crate) fresh: bool,
+    /// The sender saw its peer's `fresh` in this session and numbers both ways from zero for it.
+    pub(crate) renumbered: bool,
+}
+
+const TAG_FRESH: u8 = 1 << 2;
+const TAG_RENUMBERED: u8 = 1 << 3;
+
+impl Tag {
+    /// A tag with neither flag.
+    #[cfg(test)]
+    pub(crate) const fn plain(kind: Kind) -> Self {
+        Tag { kind, fresh: false, renumbered: false }
+    }
+
+    const fn to_byte(self) -> u8 {
+        let kind = match self.kind {
+            Kind::Data => 0,
+            Kind::Ack => 1,
+            Kind::Nak => 2,
+        };
+        kind | if self.fresh { TAG_FRESH } else { 0 } | if self.renumbered { TAG_RENUMBERED } else { 0 }
+    }
+
+    /// The tag a byte stands for, if any: an unknown kind or bit is `None`.
+    pub(crate) const fn from_byte(b: u8) -> Option<Self> {
+        let kind = match b & 0b11 {
+            0 => Kind::Data,
+            1 => Kind::Ack,
+            2 => Kind::Nak,
+            _ => return None,
+        };
+        if b & !(0b11 | TAG_FRESH | TAG_RENUMBERED) != 0 {
+            return None;
+        }
+        Some(Tag { kind, fresh: b & TAG_FRESH != 0, renumbered: b & TAG_RENUMBERED != 0 })
+    }
+}
+
+impl Serialize for Tag {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.to_byte())
+    }
+}
+
+impl<'de> Deserialize<'de> for Tag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let b = u8::deserialize(d)?;
+        Tag::from_byte(b).ok_or_else(|| de::Error::custom("syncom: unknown frame tag"))
+    }
+}
+
 /// A decoded frame, borrowing its payload from the receive buffer.
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
 pub(crate) struct Frame<'a> {
-    pub(crate) kind: Kind,
+    pub(crate) tag: Tag,
     /// The message's sequence number (data frames; zero in acks).
     pub(crate) seq: u16,
     /// The sequence number the sender expects next from us: everything before it arrived.
@@ -90,7 +154,7 @@ mod tests {
     #[test]
     fn round_trip_and_no_inner_zero() {
         let payload = [0u8, 1, 0, 2, 0, 0, 255];
-        let f = Frame { kind: Kind::Data, seq: 65_535, ack: 300, payload: &payload };
+        let f = Frame { tag: Tag::plain(Kind::Data), seq: 65_535, ack: 300, payload: &payload };
         let mut buf = [0u8; 64];
         let n = encode(&f, &mut buf).unwrap();
         assert!(n <= wire_len_max(payload.len()));
@@ -102,7 +166,7 @@ mod tests {
 
     #[test]
     fn every_single_bit_flip_is_refused() {
-        let f = Frame { kind: Kind::Ack, seq: 0, ack: 7, payload: &[] };
+        let f = Frame { tag: Tag::plain(Kind::Ack), seq: 0, ack: 7, payload: &[] };
         let mut buf = [0u8; 32];
         let n = encode(&f, &mut buf).unwrap() - 1;
         for bit in 0..n * 8 {
@@ -116,8 +180,37 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_without_flags_is_the_byte_the_kind_alone_was() {
+        // Before the flags the kind was a postcard enum: its index as one varint byte. A frame
+        // with neither flag is therefore unchanged on the wire, byte for byte.
+        let mut buf = [0u8; 4];
+        for (kind, byte) in [(Kind::Data, 0u8), (Kind::Ack, 1), (Kind::Nak, 2)] {
+            assert_eq!(postcard::to_slice(&Tag::plain(kind), &mut buf).unwrap(), &[byte]);
+            let fresh = Tag { kind, fresh: true, renumbered: false };
+            assert_eq!(postcard::to_slice(&fresh, &mut buf).unwrap(), &[byte | 4]);
+            let both = Tag { kind, fresh: true, renumbered: true };
+            assert_eq!(postcard::to_slice(&both, &mut buf).unwrap(), &[byte | 12]);
+        }
+    }
+
+    #[test]
+    fn every_tag_byte_is_a_known_tag_or_refused() {
+        let mut known = 0;
+        for b in 0..=255u8 {
+            match postcard::from_bytes::<Tag>(&[b]) {
+                Ok(t) => {
+                    known += 1;
+                    assert_eq!(t.to_byte(), b);
+                }
+                Err(_) => assert!(b & 3 == 3 || b & 0xF0 != 0, "{b:#x} refused"),
+            }
+        }
+        assert_eq!(known, 12); // three kinds, four flag combinations
+    }
+
+    #[test]
     fn too_small_a_buffer_is_none() {
-        let f = Frame { kind: Kind::Data, seq: 1, ack: 1, payload: &[1; 40] };
+        let f = Frame { tag: Tag::plain(Kind::Data), seq: 1, ack: 1, payload: &[1; 40] };
         assert_eq!(encode(&f, &mut [0u8; 20]), None);
     }
 
@@ -127,7 +220,12 @@ mod tests {
         for len in (0..1100usize).chain(3990..4000) {
             for fill in [0u8, 0xFF] {
                 let payload = [fill; 4000];
-                let f = Frame { kind: Kind::Nak, seq: u16::MAX, ack: u16::MAX, payload: &payload[..len] };
+                let f = Frame {
+                    tag: Tag { kind: Kind::Nak, fresh: true, renumbered: true },
+                    seq: u16::MAX,
+                    ack: u16::MAX,
+                    payload: &payload[..len],
+                };
                 let n = encode(&f, &mut buf).unwrap();
                 assert!(n <= wire_len_max(len), "payload {len} x {fill:#x}: {n} > {}", wire_len_max(len));
                 // And it fits a buffer of exactly that size.

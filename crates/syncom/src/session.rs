@@ -23,7 +23,7 @@ use crate::config::{Config, Role};
 use crate::counters::LinkState;
 use crate::frame::{self, Frame, Kind};
 use crate::syncom::Syncom;
-use crate::window::Accept;
+use crate::window::Handshake;
 use crate::wire::{PinFault, Wire};
 
 /// The sync byte (the original's): `1001_1101`, sent least significant bit first.
@@ -55,7 +55,6 @@ pub(crate) struct Session<'a, const N: usize, const Q: usize, C: Clock> {
     clock: &'a C,
     /// Limits from the configuration, raised to what the frame size needs.
     retransmit_bytes: u32,
-    dead_bytes: u32,
     sync_bits: u32,
     // Sending.
     txbuf: [u8; N],
@@ -66,18 +65,19 @@ pub(crate) struct Session<'a, const N: usize, const Q: usize, C: Clock> {
     /// Bytes sent since the last frame.
     idle_run: u32,
     // Receiving.
-    rxbuf: Vec<u8, N>,
-    overflow: bool,
+    rx: Receiver<N>,
     rx_byte: u8,
     rx_bits: u8,
-    /// Bytes received since the last good frame (or since sync).
-    since_good: u32,
     /// The sliding window of the sync search, and how many bits it has seen.
     sync_window: u8,
     sync_seen: u32,
     synced: bool,
     /// Bits exchanged since this end last yielded.
     since_yield: u32,
+    /// The reboot handshake (see `window.rs`).
+    hs: Handshake,
+    /// How long to sleep between looks at a peer that is not ready (zero: yield instead).
+    poll: Duration,
 }
 
 impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
@@ -88,7 +88,6 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             cfg,
             clock,
             retransmit_bytes: cfg.retransmit_bytes.max(n.saturating_mul(2)),
-            dead_bytes: cfg.dead_bytes.max(n.saturating_mul(2).saturating_add(cfg.keepalive_bytes)),
             sync_bits: cfg.sync_bits.max(8),
             txbuf: [0; N],
             txlen: 0,
@@ -96,36 +95,30 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             tx_byte: SYN,
             tx_left: 8,
             idle_run: 0,
-            rxbuf: Vec::new(),
-            overflow: false,
+            rx: Receiver::new(cfg.dead_bytes.max(n.saturating_mul(2).saturating_add(cfg.keepalive_bytes))),
             rx_byte: 0,
             rx_bits: 0,
-            since_good: 0,
             sync_window: 0,
             sync_seen: 0,
             synced: false,
             since_yield: 0,
+            hs: Handshake::default(),
+            poll: look_interval(cfg),
         }
     }
 
-    /// Runs the session until it fails. `recovering` says an earlier session reached `Up`, so
-    /// reaching it again counts as a resync.
+    /// Runs the session until it fails.
     pub(crate) async fn run<CI: InputPin, CO: OutputPin, DI: InputPin, DO: OutputPin>(
         &mut self,
         wire: &mut Wire<CI, CO, DI, DO>,
-        recovering: bool,
-    ) -> (End, bool) {
-        self.link.window.borrow_mut().rewind();
-        let mut up = false;
-        let end = self.exchange_bits(wire, recovering, &mut up).await;
-        (end, up)
+    ) -> End {
+        self.hs = self.link.window.borrow_mut().begin_session();
+        self.exchange_bits(wire).await
     }
 
     async fn exchange_bits<CI: InputPin, CO: OutputPin, DI: InputPin, DO: OutputPin>(
         &mut self,
         wire: &mut Wire<CI, CO, DI, DO>,
-        recovering: bool,
-        up: &mut bool,
     ) -> End {
         // The passive end waits as long as it takes for the initiator's first edge.
         let mut bounded = match self.cfg.role {
@@ -151,7 +144,7 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                 if self.rx_bits == 8 {
                     let byte = self.rx_byte;
                     (self.rx_byte, self.rx_bits) = (0, 0);
-                    if let Err(e) = self.on_rx_byte(byte) {
+                    if let Err(e) = self.rx.on_byte(self.link, &mut self.hs, byte) {
                         return e;
                     }
                 }
@@ -160,9 +153,10 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
                 self.sync_seen = self.sync_seen.saturating_add(1);
                 if self.sync_window == SYN {
                     self.synced = true;
-                    *up = true;
                     self.link.set_state(LinkState::Up);
-                    if recovering {
+                    // Once per session, and counted by the link object, not the task: a link
+                    // task stopped and started again on the same object is a recovery too.
+                    if self.link.been_up.replace(true) {
                         self.link.count(|c| c.resyncs = c.resyncs.wrapping_add(1));
                     }
                 } else if self.sync_seen >= self.sync_bits {
@@ -193,10 +187,10 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             let mut since = None;
             loop {
                 self.since_yield = 0;
-                if self.cfg.poll == Duration::ZERO {
+                if self.poll == Duration::ZERO {
                     yield_now().await;
                 } else {
-                    sleep(self.cfg.poll).await;
+                    sleep(self.poll).await;
                 }
                 if wire.ready()? {
                     break;
@@ -237,15 +231,16 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
         let owed = w.ack_owed() || self.idle_run >= self.cfg.keepalive_bytes;
         let nak = w.take_nak();
         let ack = w.take_ack();
+        let data_tag = w.tag(&self.hs, Kind::Data);
         let next = if nak { None } else { w.next_data() };
         let (len, again) = match next {
             Some((seq, payload, again)) => {
-                let f = Frame { kind: Kind::Data, seq, ack, payload };
+                let f = Frame { tag: data_tag, seq, ack, payload };
                 (frame::encode(&f, &mut self.txbuf), again)
             }
             None if owed || nak => {
                 let kind = if nak { Kind::Nak } else { Kind::Ack };
-                let f = Frame { kind, seq: 0, ack, payload: &[] };
+                let f = Frame { tag: w.tag(&self.hs, kind), seq: 0, ack, payload: &[] };
                 let len = frame::encode(&f, &mut self.txbuf);
                 // Its bytes count toward the retransmission timer like idle ones.
                 w.idle_bytes(u32::try_from(len.unwrap_or(0)).unwrap_or(u32::MAX), self.retransmit_bytes);
@@ -276,30 +271,52 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
             _ => 0,
         }
     }
+}
+
+/// The receiving half of a session once it has the sync byte: bytes into frames, frames acted on.
+pub(crate) struct Receiver<const N: usize> {
+    buf: Vec<u8, N>,
+    /// The frame being received is longer than `N`: it is refused at its end.
+    overflow: bool,
+    /// Bytes received since the last good frame (or since sync).
+    since_good: u32,
+    /// Past this many, the session is dead.
+    dead_bytes: u32,
+}
+
+impl<const N: usize> Receiver<N> {
+    pub(crate) const fn new(dead_bytes: u32) -> Self {
+        Receiver { buf: Vec::new(), overflow: false, since_good: 0, dead_bytes }
+    }
 
     /// A byte arrived. Zeros end frames; a frame is decoded, checked and acted on.
-    fn on_rx_byte(&mut self, byte: u8) -> Result<(), End> {
+    pub(crate) fn on_byte<const Q: usize>(
+        &mut self,
+        link: &Syncom<N, Q>,
+        hs: &mut Handshake,
+        byte: u8,
+    ) -> Result<(), End> {
         self.since_good = self.since_good.saturating_add(1);
         if byte != 0 {
-            if self.rxbuf.push(byte).is_err() {
+            if self.buf.push(byte).is_err() {
                 self.overflow = true;
             }
         } else if self.overflow {
             self.overflow = false;
-            self.rxbuf.clear();
-            self.link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
-        } else if !self.rxbuf.is_empty() {
-            let good = match frame::decode(&mut self.rxbuf) {
+            self.buf.clear();
+            link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
+        } else if !self.buf.is_empty() {
+            let good = match frame::decode(&mut self.buf) {
                 Ok(f) => {
-                    on_frame(self.link, &f);
+                    on_frame(link, hs, &f);
                     true
                 }
                 Err(_) => {
-                    self.link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
+                    link.count(|c| c.crc_errors = c.crc_errors.wrapping_add(1));
                     false
                 }
             };
-            self.rxbuf.clear();
+            self.buf.clear();
             if good {
                 self.since_good = 0;
             }
@@ -311,17 +328,12 @@ impl<'a, const N: usize, const Q: usize, C: Clock> Session<'a, N, Q, C> {
     }
 }
 
-/// Acts on a good frame: its acknowledgement, then its message.
-fn on_frame<const N: usize, const Q: usize>(link: &Syncom<N, Q>, f: &Frame<'_>) {
-    let mut w = link.window.borrow_mut();
-    let acked = w.on_ack(f.ack);
-    if f.kind == Kind::Nak {
-        w.rewind();
-    }
-    let delivered = f.kind == Kind::Data && w.on_data(f.seq, f.payload) == Accept::Delivered;
-    drop(w);
+/// Acts on a good frame (see `Window::on_frame`), then counts and signals what it did.
+fn on_frame<const N: usize, const Q: usize>(link: &Syncom<N, Q>, hs: &mut Handshake, f: &Frame<'_>) {
+    let (acked, delivered, peer_booted) = link.window.borrow_mut().on_frame(hs, f);
     link.count(|c| {
         c.frames_received = c.frames_received.wrapping_add(1);
+        c.peer_boots = c.peer_boots.wrapping_add(u32::from(peer_booted));
         c.acknowledged = c.acknowledged.wrapping_add(acked as u32);
         if delivered {
             c.delivered = c.delivered.wrapping_add(1);
@@ -333,4 +345,16 @@ fn on_frame<const N: usize, const Q: usize>(link: &Syncom<N, Q>, f: &Frame<'_>) 
     if delivered {
         link.arrived.signal();
     }
+}
+
+/// The interval between looks at a peer that is not ready: `Config::poll`, but never more than
+/// an eighth of the quiet time. Between sessions the initiator leaves its lines low for
+/// `bit_timeout + 2 * quiet`; the passive end must notice the old session's end (a bit timeout,
+/// checked once a look) and then see `quiet` of silence within that, or it would still be in the
+/// old session when the initiator starts the new one and take its first bits for the old one's.
+fn look_interval(cfg: &Config) -> Duration {
+    if cfg.poll == Duration::ZERO {
+        return Duration::ZERO;
+    }
+    cfg.poll.min((cfg.quiet / 8).max(Duration::from_micros(1)))
 }

@@ -10,10 +10,17 @@
 //! passive end is listening by the time the initiator makes its first edge. A new session
 //! follows, and the messages the old one left unacknowledged are sent again.
 //!
-//! A reset that wipes the peer's memory also wipes its sequence numbers; the initiator, which
-//! made the reset, knows it and starts its own numbering again (`Config::reset_clears_peer`).
-//! A peer that resets on its own (a watchdog, a brown-out) cannot be told from a slow one by
-//! the wires alone: see the crate docs.
+//! "Whichever end noticed first" has a bound: when the initiator's session fails first, the
+//! passive end, still in its own, notices only at its bit timeout, counted in looks at the clock
+//! line, and then wants `quiet` of silence; all that must fit in the initiator's
+//! `bit_timeout + 2 * quiet`. A look interval (`Config::poll`) of a few `quiet`s would not fit,
+//! and the passive end would still be in its old session when the initiator's new one began,
+//! take its bits for the old one's, and keep the two out of step for as long as the initiator's
+//! sessions keep failing. So the session shortens its looks to `quiet / 8` at most.
+//!
+//! A reset that wipes the peer's memory also wipes its sequence numbers. Nothing here needs to
+//! know: the rebooted peer says so itself in its frames, whether the reset came through the reset
+//! line or from a watchdog or a brown-out, and both ends start numbering again (`window.rs`).
 
 use core::time::Duration;
 
@@ -82,7 +89,6 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
         // Stopped (the task dropped at an await), the link is down: its lines go low (the wire's
         // own drop) and its state says so, so `state()` and `wait_for` do not report a dead link up.
         let _down = DownOnDrop(self);
-        let mut recovering = false;
         loop {
             self.set_state(LinkState::Down);
             let _ = wire.lines_low();
@@ -90,14 +96,10 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
                 let _ = r.set_state(PinState::from(cfg.reset_active));
                 sleep(cfg.reset_pulse).await;
                 let _ = r.set_state(PinState::from(!cfg.reset_active));
-                if cfg.reset_clears_peer {
-                    self.window.borrow_mut().renumber();
-                }
                 sleep(cfg.reset_boot).await;
             }
             wait_quiet(&mut wire, clock, &cfg).await;
-            let (end, up) = Session::new(self, &cfg, clock).run(&mut wire, recovering).await;
-            recovering |= up;
+            let end = Session::new(self, &cfg, clock).run(&mut wire).await;
             if end != End::Pin {
                 self.count(|c| c.timeouts = c.timeouts.wrapping_add(1));
             }

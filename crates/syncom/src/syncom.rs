@@ -43,6 +43,8 @@ pub struct Syncom<const N: usize, const Q: usize> {
     pub(crate) window: RefCell<Window<N, Q>>,
     pub(crate) counters: RefCell<Counters>,
     pub(crate) state: Cell<LinkState>,
+    /// A session of this link object has reached `Up` (the next to do so is a resync).
+    pub(crate) been_up: Cell<bool>,
     /// Set when a message arrives.
     pub(crate) arrived: Signal,
     /// Set when the peer acknowledges messages (room in the send queue).
@@ -78,8 +80,10 @@ impl<const N: usize, const Q: usize> Syncom<N, Q> {
                 timeouts: 0,
                 delivered: 0,
                 acknowledged: 0,
+                peer_boots: 0,
             }),
             state: Cell::new(LinkState::Down),
+            been_up: Cell::new(false),
             arrived: Signal::new(),
             room: Signal::new(),
             changed: Signal::new(),

@@ -93,6 +93,8 @@ pub struct Rig {
 }
 
 pub struct Opts {
+    /// Neither link task is started by the rig (the test boots its own: `Boots`).
+    pub manual: bool,
     pub poll_a: Duration,
     pub poll_b: Duration,
     /// One wrong data reading in this many (0: none).
@@ -105,6 +107,7 @@ pub struct Opts {
 impl Default for Opts {
     fn default() -> Self {
         Opts {
+            manual: false,
             poll_a: Duration::from_micros(10),
             poll_b: Duration::from_micros(25),
             flip_rate: 0,
@@ -121,7 +124,6 @@ fn sim_config(role: Role, poll: Duration) -> Config {
     c.quiet = Duration::from_millis(1);
     c.reset_pulse = Duration::from_millis(1);
     c.reset_boot = Duration::from_millis(2);
-    c.reset_clears_peer = false; // the reset line restarts the peer's link task; its memory stays
     c
 }
 
@@ -172,7 +174,7 @@ impl Rig {
             });
         } else if o.reboot {
             join(rig.a.reset, rig.b.reset);
-        } else {
+        } else if !o.manual {
             let id = s.spawn(rig.b.link.run(rig.b.pins_no_reset(), rig.b.board, rig.b.cfg)).ok();
             rig.b_task.set(id);
         }
@@ -209,9 +211,9 @@ impl Rig {
 
     /// Makes board B reboot for real on its reset line: each boot gets a new link object (its
     /// memory is gone) and a new receiver task, which appends every message index it receives
-    /// to the returned log (kept by the test, outside the board). The initiator knows.
+    /// to the returned log (kept by the test, outside the board). The new link object tells the
+    /// initiator on the wire.
     pub fn rebooting(&mut self) -> Rc<std::cell::RefCell<Vec<u32>>> {
-        self.a.cfg.reset_clears_peer = true;
         let log = Rc::new(std::cell::RefCell::new(Vec::new()));
         let (s, pins, cfg, board, log2) = (self.s, self.b.pins(), self.b.cfg, self.b.board, log.clone());
         let tasks: Rc<Cell<Option<[TaskId; 2]>>> = Rc::new(Cell::new(None));
@@ -245,6 +247,11 @@ impl Rig {
     /// Runs until `done` says so (checked every millisecond of board time) or `limit` passes.
     pub fn run_until(&self, limit: Duration, done: impl Fn() -> bool + 'static) -> RunEnd {
         self.start();
+        self.run_only(limit, done)
+    }
+
+    /// `run_until` without starting board A's link task (the test started what it wants).
+    pub fn run_only(&self, limit: Duration, done: impl Fn() -> bool + 'static) -> RunEnd {
         let s = self.s;
         s.spawn(async move {
             let end = Instant::ZERO + limit;
@@ -336,4 +343,219 @@ pub fn stream(
     })
     .unwrap();
     seen
+}
+
+/// A message from one boot of a board: which boot sent it, and the `n`th message of that boot.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct FromBoot {
+    pub boot: u32,
+    pub msg: Msg,
+}
+
+/// One message as a receiving board logged it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Got {
+    /// The receiving board's boot that took it.
+    pub at: u32,
+    /// The sending board's boot that sent it.
+    pub from: u32,
+    pub n: u32,
+}
+
+/// What one boot of a board sent: messages `send` accepted, and how many of them were still
+/// unacknowledged in its queue when it lost its memory (`None` while it runs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sent {
+    pub accepted: u32,
+    pub queued_at_death: Option<u32>,
+}
+
+struct BootsInner {
+    s: &'static S,
+    board: &'static Board,
+    pins: EndPins,
+    cfg: Config,
+    per_boot: u32,
+    salt: u32,
+    peer_salt: u32,
+    boot: Cell<u32>,
+    running: Cell<Option<(&'static Link, [TaskId; 3])>>,
+    links: std::cell::RefCell<Vec<&'static Link>>,
+    log: std::cell::RefCell<Vec<Got>>,
+    sent: std::cell::RefCell<Vec<Sent>>,
+    bad: Cell<u32>,
+}
+
+/// A board without a reset line that loses its memory when it reboots: each boot has a new link
+/// object, a link task, a sender of `per_boot` messages (`FromBoot`, numbered from 0 in each
+/// boot) and a receiver that logs what arrives. The logs live outside the board, in the test.
+#[derive(Clone)]
+pub struct Boots(Rc<BootsInner>);
+
+impl Boots {
+    pub fn new(s: &'static S, end: &End, per_boot: u32, salt: u32, peer_salt: u32) -> Boots {
+        Boots(Rc::new(BootsInner {
+            s,
+            board: end.board,
+            pins: end.pins_no_reset(),
+            cfg: end.cfg,
+            per_boot,
+            salt,
+            peer_salt,
+            boot: Cell::new(0),
+            running: Cell::new(None),
+            links: std::cell::RefCell::new(Vec::new()),
+            log: std::cell::RefCell::new(Vec::new()),
+            sent: std::cell::RefCell::new(Vec::new()),
+            bad: Cell::new(0),
+        }))
+    }
+
+    /// Boots the board now: a new link object and its three tasks.
+    pub fn boot(&self) {
+        let b = &self.0;
+        if b.running.get().is_some() {
+            return;
+        }
+        let boot = b.sent.borrow().len() as u32;
+        b.boot.set(boot);
+        b.sent.borrow_mut().push(Sent::default());
+        let link: &'static Link = Box::leak(Box::new(Syncom::new()));
+        b.links.borrow_mut().push(link);
+        let l = b.s.spawn(link.run(b.pins.clone(), b.board, b.cfg)).unwrap();
+        let (me, salt, per_boot) = (self.clone(), b.salt, b.per_boot);
+        let tx =
+            b.s.spawn(async move {
+                for n in 0..per_boot {
+                    link.send(&FromBoot { boot, msg: msg(n, salt) }).await.unwrap();
+                    me.0.sent.borrow_mut()[boot as usize].accepted = n + 1;
+                }
+            })
+            .unwrap();
+        let (me, peer_salt) = (self.clone(), b.peer_salt);
+        let rx =
+            b.s.spawn(async move {
+                loop {
+                    match link.recv::<FromBoot>().await {
+                        Ok(m) if m.msg == msg(m.msg.n, peer_salt) => {
+                            me.0.log.borrow_mut().push(Got { at: boot, from: m.boot, n: m.msg.n })
+                        }
+                        _ => me.0.bad.set(me.0.bad.get() + 1),
+                    }
+                }
+            })
+            .unwrap();
+        b.running.set(Some((link, [l, tx, rx])));
+    }
+
+    /// The board loses power now: its tasks stop where they stand (its lines go low), its
+    /// memory (the link object and its queues) is gone.
+    pub fn crash(&self) {
+        let b = &self.0;
+        if let Some((link, ids)) = b.running.take() {
+            for id in ids {
+                let _ = b.s.stop(id);
+            }
+            b.sent.borrow_mut()[b.boot.get() as usize].queued_at_death = Some(link.queued() as u32);
+        }
+    }
+
+    /// Crashes the board at `at` and boots it again `down` later.
+    pub fn reboot_at(&self, at: Instant, down: Duration) {
+        let (me, me2) = (self.clone(), self.clone());
+        self.0.board.call_at(at, move || me.crash());
+        self.0.board.call_at(at + down, move || me2.boot());
+    }
+
+    /// The current boot's link object.
+    pub fn link(&self) -> &'static Link {
+        self.0.links.borrow().last().copied().expect("booted")
+    }
+
+    /// Every boot's link object, oldest first.
+    pub fn links(&self) -> Vec<&'static Link> {
+        self.0.links.borrow().clone()
+    }
+
+    pub fn log(&self) -> Vec<Got> {
+        self.0.log.borrow().clone()
+    }
+
+    pub fn sent(&self) -> Vec<Sent> {
+        self.0.sent.borrow().clone()
+    }
+
+    /// Messages received intact but not as sent (a corrupt or foreign message).
+    pub fn bad(&self) -> u32 {
+        self.0.bad.get()
+    }
+
+    /// Whether the current boot's messages have all been received by `peer`'s log.
+    pub fn all_delivered_to(&self, peer: &Boots) -> bool {
+        let boot = self.0.boot.get();
+        let want = self.0.per_boot;
+        want == 0 || peer.0.log.borrow().iter().any(|g| g.from == boot && g.n == want - 1)
+    }
+}
+
+/// What `check_deliveries` found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Messages received again by a new boot of the receiver (in flight when it rebooted).
+    pub repeats: u32,
+    /// Messages a sender had accepted and lost with its own memory (still in its queue).
+    pub lost_with_sender: u32,
+}
+
+/// Checks what `rx` received from `tx`, every boot of either: from each boot of the sender, in
+/// order and without a gap; twice only across a reboot of the receiver (each receiver boot takes
+/// each message at most once, and the next boot resumes at most where the last one stopped); a
+/// sender's messages all arrive but those still in its queue when it lost its memory; a new
+/// boot's messages never before an older one's.
+pub fn check_deliveries(tx: &Boots, rx: &Boots) -> Delivery {
+    assert_eq!(rx.bad(), 0, "a corrupt or foreign message was delivered");
+    let log = rx.log();
+    let mut d = Delivery::default();
+    // Within one receiver boot, the sender's boots only move forward.
+    for w in log.windows(2) {
+        if w[0].at == w[1].at {
+            assert!(w[1].from >= w[0].from, "a message of an older boot after a newer one: {w:?}");
+        }
+    }
+    for (sb, sent) in tx.sent().iter().enumerate() {
+        let sb = sb as u32;
+        let from: Vec<Got> = log.iter().copied().filter(|g| g.from == sb).collect();
+        let mut last: Option<Got> = None;
+        for g in &from {
+            match last {
+                None => assert_eq!(g.n, 0, "sender boot {sb}: its first message missing: {from:?}"),
+                Some(l) if l.at == g.at => {
+                    assert_eq!(
+                        g.n,
+                        l.n + 1,
+                        "sender boot {sb} at receiver boot {}: after {} came {}",
+                        g.at,
+                        l.n,
+                        g.n
+                    )
+                }
+                Some(l) => {
+                    assert!(g.at > l.at);
+                    assert!(g.n <= l.n + 1, "sender boot {sb}: a gap across receiver boots {l:?} -> {g:?}");
+                    d.repeats += l.n + 1 - g.n;
+                }
+            }
+            last = Some(*g);
+        }
+        let high = last.map_or(0, |l| l.n + 1);
+        let lost = sent.queued_at_death.unwrap_or(0);
+        // The sender's queue holds its newest messages: all before them arrived.
+        assert!(
+            high + lost >= sent.accepted && high <= sent.accepted,
+            "sender boot {sb}: {high} arrived of {} accepted, {lost} lost with its memory",
+            sent.accepted
+        );
+        d.lost_with_sender += sent.accepted - high;
+    }
+    d
 }
