@@ -9,6 +9,9 @@
 //! - [`CmsdkClock`]: tickless: time on a free-running ARM CMSDK APB timer (MPS2/MPS3 boards and
 //!   QEMU's models of them), SysTick as a one-shot alarm, so sleeps end within microseconds of
 //!   their deadline and the core is not woken between deadlines.
+//! - [`StillClock`]: no timer at all: time stands at zero and idling sleeps in `WFI` until an
+//!   interrupt, for programs whose waits all end by an interrupt or another task (the benchmark
+//!   programs run on it).
 //! - `EmbassyTimeClock` (feature `embassy-time-driver`): on whatever embassy time driver the
 //!   program links, so usched runs on every chip that has one.
 //! - [`Idler`]: the `WFI` sequence all of them use, for writing a clock on another chip's timer. Its
@@ -83,12 +86,14 @@ mod cmsdk;
 mod embassy;
 #[allow(unsafe_code)]
 mod idle;
+mod still;
 mod systick;
 
 pub use cmsdk::{CmsdkClock, CmsdkTimer};
 #[cfg(feature = "embassy-time-driver")]
 pub use embassy::EmbassyTimeClock;
 pub use idle::Idler;
+pub use still::StillClock;
 pub use systick::SysTickClock;
 
 /// Why a clock cannot be built for the given frequency and period.

@@ -1,27 +1,25 @@
-//! Shared by the Cortex-M benchmark programs: a free-running timer, calibration, output, exit.
+//! Shared by the Cortex-M benchmark programs: the timer they measure with, calibration, output,
+//! exit. The timer and the usched programs' clock are the port's (`usched-cortex-m`).
 #![no_std]
 
 use core::arch::asm;
-use core::ptr::{read_volatile, write_volatile};
+
+use usched_cortex_m::{CmsdkTimer, StillClock};
 
 /// CMSDK APB timer 0 of the mps2 boards (QEMU models it; it does not model DWT's cycle counter).
-const TIMER0: usize = 0x4000_0000;
+// SAFETY: 0x4000_0000 is TIMER0's register block on mps2-an386; only `timer_start` and `ticks`
+// use it, and no clock of these programs does.
+static TIMER0: CmsdkTimer = unsafe { CmsdkTimer::at(0x4000_0000) };
 
 /// Starts timer 0 counting down from `u32::MAX`.
 pub fn timer_start() {
-    // SAFETY: TIMER0 is the CMSDK timer's register block on mps2-an386 (CTRL, VALUE, RELOAD).
-    unsafe {
-        write_volatile((TIMER0 + 0x8) as *mut u32, u32::MAX);
-        write_volatile((TIMER0 + 0x4) as *mut u32, u32::MAX);
-        write_volatile(TIMER0 as *mut u32, 1);
-    }
+    TIMER0.start_free_running();
 }
 
 /// Ticks since `timer_start` (the timer counts down).
 #[inline(always)]
 pub fn ticks() -> u32 {
-    // SAFETY: reading the VALUE register of the timer started above.
-    u32::MAX - unsafe { read_volatile((TIMER0 + 0x4) as *const u32) }
+    TIMER0.elapsed()
 }
 
 /// Ticks for `n` iterations of a two-instruction loop.
@@ -60,20 +58,9 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     }
 }
 
-/// A bare-metal clock for workloads without deadlines: time stands still, idling returns.
-pub struct Still;
-
-impl usched::Clock for Still {
-    #[inline]
-    fn now(&self) -> usched::Instant {
-        usched::Instant::ZERO
-    }
-    #[inline]
-    fn idle(&self, _: Option<usched::Instant>, _: &usched::Wakeup) {}
-}
-
-/// The one `Still` clock the usched programs run on.
-pub static STILL: Still = Still;
+/// The one clock the usched programs run on: the port's, whose time stands still (the workloads
+/// have no deadlines) and which idles in `WFI` like the port's other clocks.
+pub static STILL: StillClock = StillClock::new();
 
 /// The usual yield for embassy (what `embassy_futures::yield_now` does): wake, then pend once.
 pub struct Yield(pub bool);
