@@ -77,3 +77,100 @@ impl core::future::Future for Yield {
         core::task::Poll::Pending
     }
 }
+
+/// Interrupt-to-task latency: an interrupt pended through the NVIC, to the first instruction of the
+/// task it wakes, in timer ticks.
+///
+/// Every program measures the same way. SysTick fires periodically while the executor is idle; if a
+/// task has [`arm`](latency::arm)ed it, its handler ([`on_systick`](latency::on_systick)) reads the
+/// timer and pends the armed interrupt (`NVIC::pend`). That interrupt's handler wakes the task (an
+/// `IrqLine` or a `Signal`); the task's first act after its wait is [`arrived`](latency::arrived),
+/// which reads the timer again and adds the difference up. SysTick itself is not measured: the
+/// interval starts at the pend, with the core awake in the SysTick handler.
+pub mod latency {
+    use core::sync::atomic::{AtomicU16, AtomicU32, Ordering};
+
+    use cortex_m::interrupt::InterruptNumber;
+    use cortex_m::peripheral::syst::SystClkSource;
+    use cortex_m::peripheral::{NVIC, SYST};
+
+    use super::ticks;
+
+    /// An interrupt of mps2-an386 that no device of the board raises (the test suite's too).
+    #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+    pub struct Irq(pub u16);
+
+    // SAFETY: the numbers used (20 to 22) are interrupts mps2-an386 has and no device raises.
+    unsafe impl InterruptNumber for Irq {
+        fn number(self) -> u16 {
+            self.0
+        }
+    }
+
+    /// The interrupt the IrqLine or the first Signal is signalled from.
+    pub const IRQ_A: Irq = Irq(20);
+    /// The interrupt the second Signal is signalled from.
+    pub const IRQ_B: Irq = Irq(21);
+    /// embassy's interrupt executor runs its tasks in this interrupt's handler.
+    pub const IRQ_EXECUTOR: Irq = Irq(22);
+
+    /// SysTick's period in core cycles: far longer than one round, so a task is always waiting
+    /// (and the executor idle) when it fires.
+    const PERIOD: u32 = 20_000;
+
+    /// The interrupt to pend at the next SysTick (0: none).
+    static ARMED: AtomicU16 = AtomicU16::new(0);
+    /// The timer at the pend.
+    static T0: AtomicU32 = AtomicU32::new(0);
+    /// Ticks summed over the rounds since [`start`].
+    static SUM: AtomicU32 = AtomicU32::new(0);
+
+    /// Unmasks the three interrupts and starts SysTick, from the beginning of a period.
+    pub fn start(syst: &mut SYST) {
+        for irq in [IRQ_A, IRQ_B, IRQ_EXECUTOR] {
+            // SAFETY: the handlers of these interrupts are the program's own; unmasking them
+            // breaks no critical section (main calls this outside any).
+            unsafe { NVIC::unmask(irq) };
+        }
+        syst.disable_counter();
+        syst.set_clock_source(SystClkSource::Core);
+        syst.set_reload(PERIOD - 1);
+        syst.clear_current();
+        syst.enable_interrupt();
+        syst.enable_counter();
+    }
+
+    /// Starts a measurement: the sum goes back to zero.
+    pub fn reset() {
+        SUM.store(0, Ordering::Relaxed);
+        ARMED.store(0, Ordering::Relaxed);
+    }
+
+    /// The ticks summed since [`reset`].
+    pub fn sum() -> u32 {
+        SUM.load(Ordering::Relaxed)
+    }
+
+    /// Asks for `irq` to be pended at the next SysTick. A task calls it right before its wait.
+    #[inline(always)]
+    pub fn arm(irq: Irq) {
+        ARMED.store(irq.0, Ordering::Relaxed);
+    }
+
+    /// The SysTick handler: reads the timer and pends the armed interrupt, if any.
+    #[inline(always)]
+    pub fn on_systick() {
+        let n = ARMED.swap(0, Ordering::Relaxed);
+        if n != 0 {
+            T0.store(ticks(), Ordering::Relaxed);
+            NVIC::pend(Irq(n));
+        }
+    }
+
+    /// The woken task's first act: the ticks since the pend go into the sum.
+    #[inline(always)]
+    pub fn arrived() {
+        let dt = ticks().wrapping_sub(T0.load(Ordering::Relaxed));
+        SUM.store(SUM.load(Ordering::Relaxed).wrapping_add(dt), Ordering::Relaxed);
+    }
+}
