@@ -115,6 +115,7 @@ impl CmsdkTimer {
 ///
 /// ```no_run
 /// use cortex_m_rt::exception;
+/// use static_cell::ConstStaticCell;
 /// use usched::Sched;
 /// use usched_cortex_m::{CmsdkClock, CmsdkTimer};
 ///
@@ -130,7 +131,8 @@ impl CmsdkTimer {
 ///
 /// let cp = cortex_m::Peripherals::take().unwrap();
 /// CLOCK.start(cp.SYST);
-/// let sched = cortex_m::singleton!(: Sched<4, 256> = Sched::new()).unwrap();
+/// static SCHED: ConstStaticCell<Sched<4, 256>> = ConstStaticCell::new(Sched::new());
+/// let sched = SCHED.take();
 /// sched.run(&CLOCK);
 /// ```
 pub struct CmsdkClock {

@@ -24,11 +24,14 @@
 //! ```no_run
 //! use core::time::Duration;
 //! use cortex_m_rt::{entry, exception};
+//! use static_cell::ConstStaticCell;
 //! use usched::{IrqLine, IrqResult, Sched};
 //! use usched_cortex_m::SysTickClock;
 //!
 //! static CLOCK: SysTickClock = SysTickClock::new(48_000_000, 1_000);
 //! static BUTTON: IrqLine = IrqLine::new();
+//! // A Sched is not Sync; it is all zero bytes, so this static sits in `.bss`.
+//! static SCHED: ConstStaticCell<Sched<4, 256>> = ConstStaticCell::new(Sched::new());
 //!
 //! #[exception]
 //! fn SysTick() {
@@ -41,8 +44,7 @@
 //! fn main() -> ! {
 //!     let cp = cortex_m::Peripherals::take().unwrap();
 //!     CLOCK.start(cp.SYST);
-//!     // A Sched is not Sync: a program keeps it in a `singleton!` (or a StaticCell).
-//!     let sched: &'static Sched<4, 256> = cortex_m::singleton!(: Sched<4, 256> = Sched::new()).unwrap();
+//!     let sched: &'static Sched<4, 256> = SCHED.take();
 //!     sched.spawn(async {
 //!         loop {
 //!             if let IrqResult::Irq(presses) = BUTTON.wait_timeout(Duration::from_secs(5)).await {
