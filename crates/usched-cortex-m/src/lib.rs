@@ -60,9 +60,11 @@
 //! ## Cortex-M0/M0+ (`thumbv6m`)
 //!
 //! These cores have no atomic read-modify-write. This crate only loads and stores atomics and keeps
-//! everything else in critical sections; usched itself uses `portable-atomic` over
-//! `critical-section`. A program links one critical-section implementation, usually
-//! `cortex-m`'s `critical-section-single-core` feature.
+//! everything else in critical sections; usched's atomics need a fallback, which the program
+//! chooses: usched's `critical-section-atomics` feature (one of its defaults) runs them in
+//! critical sections, and the program links one critical-section implementation, usually
+//! `cortex-m`'s `critical-section-single-core` feature (the QEMU programs' and the Pico's choice).
+//! Without a fallback, a `thumbv6m` build stops with portable-atomic's message asking for one.
 //!
 //! ## Dependencies, and why
 //!
