@@ -44,6 +44,7 @@ const CTRL_IRQ: u32 = 1 << 3;
 /// # let _ = (t0, t1);
 /// ```
 #[derive(Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CmsdkTimer {
     base: usize,
 }

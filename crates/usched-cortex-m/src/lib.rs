@@ -72,7 +72,9 @@
 //! - `cortex-m`: the core's registers (SysTick, the SCB's pending bit, PRIMASK) and `WFI`.
 //! - `embassy-time-driver` (optional): the interface embassy's chip crates implement; the adapter
 //!   reads time and sets alarms through it and nothing else.
-//! - `defmt` (optional): `Format` for [`ConfigError`], for programs that log with defmt.
+//! - `defmt` (optional): `Format` for [`ConfigError`] and [`CmsdkTimer`], and (through usched's
+//!   `defmt` feature) for usched's results, errors, ids, states and statistics, for programs that
+//!   log with defmt.
 //! - `critical-section`: the time-keeping counts are read and written with interrupts masked, on any
 //!   core, through the implementation the program chose.
 //!
