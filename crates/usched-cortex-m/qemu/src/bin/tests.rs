@@ -44,6 +44,10 @@ fn main() -> ! {
             },
             Test { name: "pollers_idle_for_the_poll_interval", run: pollers_idle_for_the_poll_interval },
             Test { name: "clock_monotonic_in_interrupt_handler", run: clock_monotonic_in_interrupt_handler },
+            Test {
+                name: "still_clock_sleeps_until_an_interrupt",
+                run: still_clock_sleeps_until_an_interrupt,
+            },
         ],
     )
 }
