@@ -44,6 +44,7 @@ const CTRL_IRQ: u32 = 1 << 3;
 /// # let _ = (t0, t1);
 /// ```
 #[derive(Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CmsdkTimer {
     base: usize,
 }
@@ -65,6 +66,41 @@ impl CmsdkTimer {
         CmsdkTimer { base }
     }
 
+    /// Starts the timer counting down from `u32::MAX`, free-running, its interrupt off: a counter
+    /// for measuring, read with [`elapsed`](Self::elapsed). (The benchmark programs time their
+    /// workloads with it, as QEMU models no cycle counter.)
+    ///
+    /// ```no_run
+    /// // SAFETY: mps2's TIMER1, used by nothing else.
+    /// let t1 = unsafe { usched_cortex_m::CmsdkTimer::at(0x4000_1000) };
+    /// t1.start_free_running();
+    /// let t0 = t1.elapsed();
+    /// // ... the work to time ...
+    /// let ticks = t1.elapsed().wrapping_sub(t0);
+    /// # let _ = ticks;
+    /// ```
+    pub fn start_free_running(&self) {
+        self.write(RELOAD, u32::MAX);
+        self.write(VALUE, u32::MAX);
+        self.write(CTRL, CTRL_ENABLE);
+    }
+
+    /// Timer ticks since [`start_free_running`](Self::start_free_running) (modulo 2^32: the
+    /// difference of two readings with `wrapping_sub` is right across one wrap).
+    ///
+    /// ```no_run
+    /// // SAFETY: mps2's TIMER1, used by nothing else.
+    /// let t1 = unsafe { usched_cortex_m::CmsdkTimer::at(0x4000_1000) };
+    /// t1.start_free_running();
+    /// let a = t1.elapsed();
+    /// assert!(t1.elapsed().wrapping_sub(a) < 1_000);
+    /// ```
+    #[inline(always)]
+    pub fn elapsed(&self) -> u32 {
+        u32::MAX - self.read(VALUE)
+    }
+
+    #[inline(always)]
     fn read(&self, reg: usize) -> u32 {
         // SAFETY: `at`'s contract: `base + reg` is a register of a timer that is ours alone.
         unsafe { read_volatile((self.base + reg) as *const u32) }
@@ -80,6 +116,7 @@ impl CmsdkTimer {
 ///
 /// ```no_run
 /// use cortex_m_rt::exception;
+/// use static_cell::ConstStaticCell;
 /// use usched::Sched;
 /// use usched_cortex_m::{CmsdkClock, CmsdkTimer};
 ///
@@ -95,7 +132,8 @@ impl CmsdkTimer {
 ///
 /// let cp = cortex_m::Peripherals::take().unwrap();
 /// CLOCK.start(cp.SYST);
-/// let sched = cortex_m::singleton!(: Sched<4, 256> = Sched::new()).unwrap();
+/// static SCHED: ConstStaticCell<Sched<4, 256>> = ConstStaticCell::new(Sched::new());
+/// let sched = SCHED.take();
 /// sched.run(&CLOCK);
 /// ```
 pub struct CmsdkClock {

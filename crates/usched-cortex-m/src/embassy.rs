@@ -28,13 +28,15 @@ fn us_to_ticks_ceil(us: u64) -> u64 {
 /// A 64-bit microsecond [`Clock`] on the program's embassy time driver, idling in `WFI`.
 ///
 /// ```no_run
+/// use static_cell::ConstStaticCell;
 /// use usched::Sched;
 /// use usched_cortex_m::EmbassyTimeClock;
 ///
 /// // The chip's HAL provides the time driver (for example embassy-stm32 with `time-driver-any`).
 /// static CLOCK: EmbassyTimeClock = EmbassyTimeClock::new();
+/// static SCHED: ConstStaticCell<Sched<4, 256>> = ConstStaticCell::new(Sched::new());
 ///
-/// let sched: &'static Sched<4, 256> = cortex_m::singleton!(: Sched<4, 256> = Sched::new()).unwrap();
+/// let sched: &'static Sched<4, 256> = SCHED.take();
 /// sched.run(&CLOCK);
 /// ```
 pub struct EmbassyTimeClock {

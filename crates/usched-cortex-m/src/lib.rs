@@ -9,6 +9,9 @@
 //! - [`CmsdkClock`]: tickless: time on a free-running ARM CMSDK APB timer (MPS2/MPS3 boards and
 //!   QEMU's models of them), SysTick as a one-shot alarm, so sleeps end within microseconds of
 //!   their deadline and the core is not woken between deadlines.
+//! - [`StillClock`]: no timer at all: time stands at zero and idling sleeps in `WFI` until an
+//!   interrupt, for programs whose waits all end by an interrupt or another task (the benchmark
+//!   programs run on it).
 //! - `EmbassyTimeClock` (feature `embassy-time-driver`): on whatever embassy time driver the
 //!   program links, so usched runs on every chip that has one.
 //! - [`Idler`]: the `WFI` sequence all of them use, for writing a clock on another chip's timer. Its
@@ -21,11 +24,14 @@
 //! ```no_run
 //! use core::time::Duration;
 //! use cortex_m_rt::{entry, exception};
+//! use static_cell::ConstStaticCell;
 //! use usched::{IrqLine, IrqResult, Sched};
 //! use usched_cortex_m::SysTickClock;
 //!
 //! static CLOCK: SysTickClock = SysTickClock::new(48_000_000, 1_000);
 //! static BUTTON: IrqLine = IrqLine::new();
+//! // A Sched is not Sync; it is all zero bytes, so this static sits in `.bss`.
+//! static SCHED: ConstStaticCell<Sched<4, 256>> = ConstStaticCell::new(Sched::new());
 //!
 //! #[exception]
 //! fn SysTick() {
@@ -38,8 +44,7 @@
 //! fn main() -> ! {
 //!     let cp = cortex_m::Peripherals::take().unwrap();
 //!     CLOCK.start(cp.SYST);
-//!     // A Sched is not Sync: a program keeps it in a `singleton!` (or a StaticCell).
-//!     let sched: &'static Sched<4, 256> = cortex_m::singleton!(: Sched<4, 256> = Sched::new()).unwrap();
+//!     let sched: &'static Sched<4, 256> = SCHED.take();
 //!     sched.spawn(async {
 //!         loop {
 //!             if let IrqResult::Irq(presses) = BUTTON.wait_timeout(Duration::from_secs(5)).await {
@@ -55,9 +60,11 @@
 //! ## Cortex-M0/M0+ (`thumbv6m`)
 //!
 //! These cores have no atomic read-modify-write. This crate only loads and stores atomics and keeps
-//! everything else in critical sections; usched itself uses `portable-atomic` over
-//! `critical-section`. A program links one critical-section implementation, usually
-//! `cortex-m`'s `critical-section-single-core` feature.
+//! everything else in critical sections; usched's atomics need a fallback, which the program
+//! chooses: usched's `critical-section-atomics` feature (one of its defaults) runs them in
+//! critical sections, and the program links one critical-section implementation, usually
+//! `cortex-m`'s `critical-section-single-core` feature (the QEMU programs' and the Pico's choice).
+//! Without a fallback, a `thumbv6m` build stops with portable-atomic's message asking for one.
 //!
 //! ## Dependencies, and why
 //!
@@ -65,7 +72,9 @@
 //! - `cortex-m`: the core's registers (SysTick, the SCB's pending bit, PRIMASK) and `WFI`.
 //! - `embassy-time-driver` (optional): the interface embassy's chip crates implement; the adapter
 //!   reads time and sets alarms through it and nothing else.
-//! - `defmt` (optional): `Format` for [`ConfigError`], for programs that log with defmt.
+//! - `defmt` (optional): `Format` for [`ConfigError`] and [`CmsdkTimer`], and (through usched's
+//!   `defmt` feature) for usched's results, errors, ids, states and statistics, for programs that
+//!   log with defmt.
 //! - `critical-section`: the time-keeping counts are read and written with interrupts masked, on any
 //!   core, through the implementation the program chose.
 //!
@@ -83,12 +92,14 @@ mod cmsdk;
 mod embassy;
 #[allow(unsafe_code)]
 mod idle;
+mod still;
 mod systick;
 
 pub use cmsdk::{CmsdkClock, CmsdkTimer};
 #[cfg(feature = "embassy-time-driver")]
 pub use embassy::EmbassyTimeClock;
 pub use idle::Idler;
+pub use still::StillClock;
 pub use systick::SysTickClock;
 
 /// Why a clock cannot be built for the given frequency and period.

@@ -37,10 +37,13 @@ use crate::ConfigError;
 ///
 /// ```no_run
 /// use cortex_m_rt::{entry, exception};
+/// use static_cell::ConstStaticCell;
 /// use usched::{sleep, Sched};
 /// use usched_cortex_m::SysTickClock;
 ///
 /// static CLOCK: SysTickClock = SysTickClock::new(25_000_000, 1_000); // 25 MHz core, 1 ms tick
+/// // A Sched is not Sync; it is all zero bytes, so this static sits in `.bss`.
+/// static SCHED: ConstStaticCell<Sched<4, 256>> = ConstStaticCell::new(Sched::new());
 ///
 /// #[exception]
 /// fn SysTick() {
@@ -51,8 +54,7 @@ use crate::ConfigError;
 /// fn main() -> ! {
 ///     let cp = cortex_m::Peripherals::take().unwrap();
 ///     CLOCK.start(cp.SYST);
-///     // A Sched is not Sync: a program keeps it in a `singleton!` (or a StaticCell).
-///     let sched: &'static Sched<4, 256> = cortex_m::singleton!(: Sched<4, 256> = Sched::new()).unwrap();
+///     let sched: &'static Sched<4, 256> = SCHED.take();
 ///     sched.spawn(async {
 ///         loop {
 ///             sleep(core::time::Duration::from_millis(500)).await;

@@ -24,6 +24,7 @@ use crate::wait::CLASS_IRQ;
 /// ```
 /// assert_ne!(usched::IrqResult::Irq(1), usched::IrqResult::Irq(2));
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum IrqResult {
     /// This many signals arrived since the task last resumed from this line.

@@ -72,6 +72,13 @@
 //!   pass. A program that uses neither can leave it out (`default-features = false`) and links
 //!   none of the sampling code: about 0.8 KB less flash on Cortex-M.
 //! - `std`: [`StdClock`], and waking a scheduler parked on a host thread from other threads.
+//! - `critical-section-atomics` (default): on targets without atomic compare-and-swap
+//!   (`thumbv6m`, `riscv32imc`) the atomics fall back to `critical-section` (portable-atomic's
+//!   `critical-section` feature); a program that picks another fallback, such as esp-hal's
+//!   `unsafe-assume-single-core`, turns default features off and leaves this one out, and on
+//!   other targets it changes nothing.
+//! - `defmt`: `defmt::Format` for the public data types (results, errors, ids, states,
+//!   statistics), for programs that log with defmt.
 //!
 //! Which configuration costs what (flash and RAM of a two-task program on Cortex-M4) is in
 //! `BENCHMARKS.md`.

@@ -23,6 +23,7 @@ use crate::wait::CLASS_POLL;
 /// let r = PollResult::Event(4);
 /// assert!(matches!(r, PollResult::Event(v) if v == 4));
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum PollResult {
     /// The callback returned `Some(v)`.

@@ -32,6 +32,7 @@ use core::time::Duration;
 /// }).unwrap();
 /// s.run(&CLOCK);
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct TaskStats {
     /// Times the task was polled (run until its next await).
@@ -50,6 +51,7 @@ pub struct TaskStats {
 /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
 /// assert_eq!(s.stats().passes, 0);
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
 pub struct SchedStats {
     /// Scheduling decisions made (each picks one task, or idles). Counted with the `stats`

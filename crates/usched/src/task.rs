@@ -22,6 +22,7 @@ use core::fmt;
 /// assert_eq!(s.status(a), Status::Finished);
 /// assert_eq!(s.status(b), Status::Running);
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct TaskId {
     pub(crate) idx: u16,
@@ -67,6 +68,7 @@ impl fmt::Display for TaskId {
 /// s.stop(id).unwrap();
 /// assert_eq!(s.status(id), Status::Finished);
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum Status {
     /// Alive and not paused: ready, running, or waiting for something.
@@ -85,6 +87,7 @@ pub enum Status {
 /// s.spawn(async {}).unwrap();
 /// assert_eq!(s.spawn(async {}), Err(SpawnError::Full));
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum SpawnError {
     /// Every slot holds a live task. Nothing was changed.
@@ -114,6 +117,7 @@ impl core::error::Error for SpawnError {}
 /// assert_eq!(s.stop(id), Err(TaskError::Finished));
 /// assert_eq!(s.pause(id), Err(TaskError::Finished));
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum TaskError {
     /// The task finished or was stopped (or the id is from a slot's earlier occupant).
@@ -138,6 +142,7 @@ impl core::error::Error for TaskError {}
 /// s.spawn(async {}).unwrap();
 /// assert_eq!(s.run(&CLOCK), RunEnd::Finished);
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum RunEnd {
     /// Every task finished.

@@ -23,6 +23,7 @@ use crate::sched_core::Core;
 /// assert_eq!((t + Duration::from_millis(1)).as_micros(), 2_500);
 /// assert_eq!(Instant::MAX + Duration::from_secs(1), Instant::MAX); // saturates
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Instant(u64);
 

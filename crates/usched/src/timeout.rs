@@ -14,6 +14,7 @@ use crate::time::Instant;
 /// let e = usched::Elapsed { late: core::time::Duration::ZERO };
 /// assert_eq!(e.late.as_micros(), 0);
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Elapsed {
     /// How late the deadline was noticed.
@@ -110,6 +111,7 @@ async fn race<F: Future>(fut: F, deadline: crate::Sleep) -> Result<F::Output, El
 /// }).unwrap();
 /// s.run(&CLOCK);
 /// ```
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[derive(Debug, Clone)]
 pub struct Deadline {
     period: Duration,

@@ -20,6 +20,7 @@ use embedded_hal::digital::OutputPin;
 use panic_halt as _;
 use rp_pico::entry;
 use rp_pico::hal::{self, pac, Clock as _};
+use static_cell::ConstStaticCell;
 use usched::{sleep, Sched};
 use usched_cortex_m::SysTickClock;
 
@@ -31,6 +32,9 @@ static CLOCK: SysTickClock = SysTickClock::new(CORE_HZ, 1_000);
 fn SysTick() {
     CLOCK.on_interrupt();
 }
+
+// All zero bytes, so in `.bss`: nothing built on the stack or copied at start-up.
+static SCHED: ConstStaticCell<Sched<5, 128>> = ConstStaticCell::new(Sched::new());
 
 async fn toggle<P: OutputPin>(mut led: P, period: Duration) {
     loop {
@@ -65,8 +69,7 @@ fn main() -> ! {
     let pins = rp_pico::Pins::new(pac.IO_BANK0, pac.PADS_BANK0, sio.gpio_bank0, &mut pac.RESETS);
     CLOCK.start(core.SYST);
 
-    let Some(sched) = cortex_m::singleton!(: Sched<5, 128> = Sched::new()) else { halt() };
-    let sched: &'static Sched<5, 128> = sched;
+    let sched: &'static Sched<5, 128> = SCHED.take();
     let periods = [200, 700, 1200, 1700].map(Duration::from_millis);
     let _ = sched.spawn(toggle(pins.led.into_push_pull_output(), periods[0]));
     let _ = sched.spawn(toggle(pins.gpio13.into_push_pull_output(), periods[1]));

@@ -19,6 +19,7 @@ use core::time::Duration;
 use cortex_m_rt::{entry, exception};
 use embedded_hal::digital::OutputPin;
 use panic_halt as _;
+use static_cell::ConstStaticCell;
 use stm32f4xx_hal::{pac, prelude::*, rcc::Config};
 use usched::{sleep, Poller, Sched};
 use usched_cortex_m::SysTickClock;
@@ -30,6 +31,9 @@ static CLOCK: SysTickClock = SysTickClock::new(CORE_HZ, 1_000);
 fn SysTick() {
     CLOCK.on_interrupt();
 }
+
+// All zero bytes, so in `.bss`: nothing built on the stack or copied at start-up.
+static SCHED: ConstStaticCell<Sched<6, 128>> = ConstStaticCell::new(Sched::new());
 
 async fn toggle<P: OutputPin>(mut led: P, period: Duration) {
     loop {
@@ -49,8 +53,7 @@ fn main() -> ! {
     let usr = gpiob.pb3.into_pull_up_input();
     CLOCK.start(cp.SYST);
 
-    let Some(sched) = cortex_m::singleton!(: Sched<6, 128> = Sched::new()) else { halt() };
-    let sched: &'static Sched<6, 128> = sched;
+    let sched: &'static Sched<6, 128> = SCHED.take();
     let periods = [200, 700, 1200, 1700].map(Duration::from_millis);
     let _ = sched.spawn(toggle(gpioa.pa13.into_push_pull_output(), periods[0]));
     let _ = sched.spawn(toggle(gpioa.pa14.into_push_pull_output(), periods[1]));

@@ -10,8 +10,10 @@ use core::time::Duration;
 
 use critical_section::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
-use usched::{sleep, yield_now, Clock, IrqLine, IrqResult, PollResult, Poller, RunEnd, Sched, Status};
-use usched_cortex_m::{Idler, SysTickClock};
+use usched::{
+    sleep, yield_now, Clock, Instant, IrqLine, IrqResult, PollResult, Poller, RunEnd, Sched, Status,
+};
+use usched_cortex_m::{Idler, StillClock, SysTickClock};
 use usched_cortex_m_qemu::{on_irq, pend, SOFT, SYSTICK, TICK_US};
 
 /// The scheduler every test runs on (one at a time; each run ends with every task finished).
@@ -272,6 +274,25 @@ pub fn wfi_when_idle_on<C: Clock>(s: S, clock: &'static C, idler: &Idler) {
     run_on(s, clock);
     let n = idler.sleeps().wrapping_sub(sleeps);
     assert!((5..=6).contains(&n), "{n} sleeps for 5 ticks");
+}
+
+/// `StillClock`: time stays at zero, and a task waiting for an interrupt sleeps in `WFI` until it
+/// comes: the idle hook pends it right before `WFI`, which falls through, and the task wakes with
+/// that one signal after exactly one sleep.
+pub fn still_clock_sleeps_until_an_interrupt(s: S) {
+    static STILL: StillClock = StillClock::new();
+    assert_eq!(STILL.now(), Instant::ZERO);
+    on_irq(SOFT[0], || LINE.signal());
+    STILL.idler().set_before_wfi(Some(|| pend(SOFT[0])));
+    s.spawn(async {
+        assert_eq!(LINE.wait().await, IrqResult::Irq(1));
+    })
+    .unwrap();
+    run_on(s, &STILL);
+    STILL.idler().set_before_wfi(None);
+    assert_eq!(STILL.idler().sleeps(), 1);
+    assert_eq!(STILL.now(), Instant::ZERO);
+    assert_eq!(LINE.pending(), 0);
 }
 
 /// On the tickless clock a 5 ms sleep is exactly one `WFI`, ended by the alarm.

@@ -11,6 +11,7 @@ use core::time::Duration;
 
 use cortex_m_rt::entry;
 use embedded_hal::digital::OutputPin;
+use static_cell::ConstStaticCell;
 use usched::{sleep, Sched};
 use usched_cortex_m_qemu::{exit, log, Led, SYSTICK};
 
@@ -27,11 +28,14 @@ async fn toggle(mut led: Led, period: Duration) {
     }
 }
 
+// All zero bytes, so in `.bss`: nothing built on the stack or copied at start-up.
+static SCHED: ConstStaticCell<Sched<5, 128>> = ConstStaticCell::new(Sched::new());
+
 #[entry]
 fn main() -> ! {
     let cp = cortex_m::Peripherals::take().unwrap();
     usched_cortex_m_qemu::start_systick(cp.SYST);
-    let s: &'static Sched<5, 128> = cortex_m::singleton!(: Sched<5, 128> = Sched::new()).unwrap();
+    let s: &'static Sched<5, 128> = SCHED.take();
     for (x, name) in LEDS.into_iter().enumerate() {
         s.spawn(toggle(Led(name), Duration::from_millis(200 + 500 * x as u64))).unwrap();
     }

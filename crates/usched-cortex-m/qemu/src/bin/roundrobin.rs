@@ -10,6 +10,7 @@
 use core::time::Duration;
 
 use cortex_m_rt::entry;
+use static_cell::ConstStaticCell;
 use usched::{heartbeat, sleep, yield_now, Clock, Sched};
 use usched_cortex_m_qemu::{exit, log, Led, SYSTICK};
 
@@ -26,11 +27,14 @@ async fn robin(name: &'static str) {
     }
 }
 
+// All zero bytes, so in `.bss`: nothing built on the stack or copied at start-up.
+static SCHED: ConstStaticCell<Sched<5, 128>> = ConstStaticCell::new(Sched::new());
+
 #[entry]
 fn main() -> ! {
     let cp = cortex_m::Peripherals::take().unwrap();
     usched_cortex_m_qemu::start_systick(cp.SYST);
-    let s: &'static Sched<5, 128> = cortex_m::singleton!(: Sched<5, 128> = Sched::new()).unwrap();
+    let s: &'static Sched<5, 128> = SCHED.take();
     s.spawn(heartbeat(Led("red"), Duration::from_millis(200))).unwrap();
     s.spawn(robin("Thread 1")).unwrap();
     s.spawn(robin("Thread 2")).unwrap();

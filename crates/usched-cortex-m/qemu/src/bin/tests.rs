@@ -7,6 +7,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
+use static_cell::ConstStaticCell;
 use usched::Sched;
 use usched_cortex_m_qemu::{run_tests, Test};
 
@@ -16,11 +17,14 @@ use suite::*;
 
 usched_cortex_m_qemu::panic_handler!();
 
+// All zero bytes, so in `.bss`: nothing built on the stack or copied at start-up.
+static SCHED: ConstStaticCell<Sched<6, 256>> = ConstStaticCell::new(Sched::new());
+
 #[entry]
 fn main() -> ! {
     let cp = cortex_m::Peripherals::take().unwrap();
     usched_cortex_m_qemu::start_systick(cp.SYST);
-    let s: S = cortex_m::singleton!(: Sched<6, 256> = Sched::new()).unwrap();
+    let s: S = SCHED.take();
     run_tests(
         s,
         &[
@@ -40,6 +44,10 @@ fn main() -> ! {
             },
             Test { name: "pollers_idle_for_the_poll_interval", run: pollers_idle_for_the_poll_interval },
             Test { name: "clock_monotonic_in_interrupt_handler", run: clock_monotonic_in_interrupt_handler },
+            Test {
+                name: "still_clock_sleeps_until_an_interrupt",
+                run: still_clock_sleeps_until_an_interrupt,
+            },
         ],
     )
 }

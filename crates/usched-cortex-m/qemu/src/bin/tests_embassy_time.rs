@@ -4,6 +4,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
+use static_cell::ConstStaticCell;
 use usched::Sched;
 use usched_cortex_m::EmbassyTimeClock;
 use usched_cortex_m_qemu::{run_tests, Test};
@@ -29,11 +30,14 @@ fn wfi_when_idle_embassy_time(s: S) {
     wfi_when_idle_on(s, &CLOCK, CLOCK.idler());
 }
 
+// All zero bytes, so in `.bss`: nothing built on the stack or copied at start-up.
+static SCHED: ConstStaticCell<Sched<6, 256>> = ConstStaticCell::new(Sched::new());
+
 #[entry]
 fn main() -> ! {
     let cp = cortex_m::Peripherals::take().unwrap();
     usched_cortex_m_qemu::start_systick_with_driver(cp.SYST);
-    let s: S = cortex_m::singleton!(: Sched<6, 256> = Sched::new()).unwrap();
+    let s: S = SCHED.take();
     run_tests(
         s,
         &[

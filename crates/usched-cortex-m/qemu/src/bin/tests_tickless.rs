@@ -9,6 +9,7 @@
 #![no_main]
 
 use cortex_m_rt::entry;
+use static_cell::ConstStaticCell;
 use usched::Sched;
 #[allow(unused_imports)] // no test on the micro:bit
 use usched_cortex_m_qemu::{run_tests, Test};
@@ -19,6 +20,9 @@ use suite::*;
 
 usched_cortex_m_qemu::panic_handler!();
 
+// All zero bytes, so in `.bss`: nothing built on the stack or copied at start-up.
+static SCHED: ConstStaticCell<Sched<6, 256>> = ConstStaticCell::new(Sched::new());
+
 #[entry]
 fn main() -> ! {
     let cp = cortex_m::Peripherals::take().unwrap();
@@ -26,7 +30,7 @@ fn main() -> ! {
     usched_cortex_m_qemu::start_cmsdk(cp.SYST);
     #[cfg(not(board = "mps2"))]
     drop(cp);
-    let s: S = cortex_m::singleton!(: Sched<6, 256> = Sched::new()).unwrap();
+    let s: S = SCHED.take();
     run_tests(
         s,
         &[
