@@ -38,7 +38,10 @@ impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let t = crate::wait::current(cx);
+        // Only the scheduler's own poll of one of its tasks may declare a join (on this thread, its
+        // core's plain cells), and only of a task of the same scheduler: a join polled under
+        // another scheduler, or with a waker of its own, polls again until the task has ended.
+        let t = crate::wait::current_here(cx).filter(|t| core::ptr::eq(t.core(), &self.sched.core));
         if self.sched.status(self.id) == Status::Finished {
             match t {
                 // A sample poll never completes a join: the task runs in its round-robin turn.
