@@ -38,24 +38,27 @@ impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let t = crate::wait::current(cx);
+        let here = crate::wait::current_here(cx);
         if self.sched.status(self.id) == Status::Finished {
-            match t {
+            match here {
                 // A sample poll never completes a join: the task runs in its round-robin turn.
                 Some(t) if t.sampling() => return Poll::Pending,
                 _ => return Poll::Ready(()),
             }
         }
-        match t {
-            Some(t) if !t.sampling() => {
+        match here {
+            Some(t) if t.sampling() => {}
+            // Only the scheduler's own poll of one of its tasks may declare a join (its core's
+            // plain cells, on its thread), and only of a task of the same scheduler: a join polled
+            // under another scheduler, or with a waker of its own, polls again until the task ends.
+            Some(t) if core::ptr::eq(t.core(), &self.sched.core) => {
                 t.core().join_hook.set(Some(crate::state::wake_joiners));
                 t.core().joining.set(t.ptr());
                 t.core().declare_join(self.id.idx);
                 // So that the end of this poll takes its slow path, where the join is registered.
                 t.core().wakes.mark();
             }
-            Some(_) => {}
-            None => cx.waker().wake_by_ref(),
+            _ => cx.waker().wake_by_ref(),
         }
         Poll::Pending
     }

@@ -340,13 +340,21 @@ pub(crate) fn task_of(cx: &Context<'_>) -> Option<TaskRef> {
     Some(TaskRef { hdr: unsafe { NonNull::new_unchecked(w.data().cast::<Header>().cast_mut()) } })
 }
 
-/// Like [`task_of`], and only if `cx` is the very `Context` the scheduler lent to this poll.
-/// `Context` is neither `Send` nor `Sync`, so it never leaves the scheduler's thread, whereas a
-/// borrowed `&Waker` could (a scoped thread building its own `Context` from it).
+/// Like [`task_of`], and only if `cx` is the very `Context` the scheduler lent to this poll, and
+/// still holds the waker of the task being polled. `Context` is neither `Send` nor `Sync`, so it
+/// never leaves the scheduler's thread, whereas a borrowed `&Waker` could (a scoped thread building
+/// its own `Context` from it). The waker is checked too because a future may swap the lent
+/// context's contents for a context of its own (`mem::swap(cx, &mut other)`), around another
+/// task's waker: its waits must not declare for a task that is not being polled.
 #[inline]
 pub(crate) fn task_here(cx: &Context<'_>) -> Option<TaskRef> {
     let t = task_of(cx)?;
-    ptr::eq(t.core().lend.cx.get().cast_const().cast::<()>(), (cx as *const Context<'_>).cast()).then_some(t)
+    let lend = &t.core().lend;
+    // The address first: only if it matches is this the scheduler's thread, where `polling` (a
+    // plain cell) may be read.
+    (ptr::eq(lend.cx.get().cast_const().cast::<()>(), (cx as *const Context<'_>).cast())
+        && ptr::eq(lend.polling.get(), t.ptr()))
+    .then_some(t)
 }
 
 /// A timed wait polled by a combinator that lends it a waker of its own (`FuturesUnordered`,

@@ -70,13 +70,13 @@ impl WakeStack {
         }
     }
 
-    /// Asks the scheduler to look again without waking any task. Returns true as `push` does.
     /// Makes the stack look non-empty until the next `take`, without waking anyone: a poll that
     /// declared a join uses it to send the end of its poll down the slow path.
     pub(crate) fn mark(&self) {
         self.head.fetch_or(NUDGE, Ordering::Relaxed);
     }
 
+    /// Asks the scheduler to look again without waking any task. Returns true as `push` does.
     #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
     pub(crate) fn nudge(&self) -> bool {
         self.head.fetch_or(NUDGE, Ordering::Release) == 0
