@@ -55,53 +55,20 @@ impl<const N: usize> DeadlineHeap<N> {
         (self.len.get() != 0).then(|| usize::from(self.heap[0].get()))
     }
 
-    #[cfg(debug_assertions)]
     pub(crate) fn contains(&self, idx: usize) -> bool {
         self.pos.get(idx).is_some_and(|p| p.get() != NIL)
     }
 
-    /// The heap as the operations that change it see it: slices, not arrays, so that one copy
-    /// of them serves every scheduler size.
-    #[inline]
-    pub(crate) fn view(&self) -> HeapView<'_> {
-        HeapView { heap: &self.heap, pos: &self.pos, len: &self.len }
-    }
-}
-
-/// A deadline heap of any size (see [`DeadlineHeap::view`]).
-pub(crate) struct HeapView<'a> {
-    heap: &'a [Cell<u16>],
-    pos: &'a [Cell<u16>],
-    len: &'a Cell<usize>,
-}
-
-/// The operations that change a deadline heap, reached through `Core::timer_ops`, which the
-/// first timed wait sets (`TaskRef::request_deadline`): a program that never waits for a deadline
-/// links none of the heap's code.
-pub(crate) struct TimerOps {
-    pub(crate) insert: fn(HeapView<'_>, &[Header], usize, &Tally),
-    pub(crate) remove: fn(HeapView<'_>, &[Header], usize, &Tally),
-}
-
-/// The one set of heap operations.
-pub(crate) static TIMER_OPS: TimerOps =
-    TimerOps { insert: |h, hd, i, t| h.insert(hd, i, t), remove: |h, hd, i, t| h.remove(hd, i, t) };
-
-impl HeapView<'_> {
     fn set(&self, pos: usize, idx: u16) {
         self.heap[pos].set(idx);
         self.pos[usize::from(idx)].set(pos as u16);
     }
 
     /// Adds slot `idx`, keyed by its header's deadline. It must not be in the heap already.
-    fn insert(&self, headers: &[Header], idx: usize, tally: &Tally) {
-        let n = self.heap.len();
-        debug_assert!(
-            self.pos.get(idx).is_some_and(|p| p.get() == NIL),
-            "slot {idx} is in the deadline heap already"
-        );
+    pub(crate) fn insert(&self, headers: &[Header], idx: usize, tally: &Tally) {
+        debug_assert!(!self.contains(idx), "slot {idx} is in the deadline heap already");
         let pos = self.len.get();
-        if pos >= n || idx >= n {
+        if pos >= N || idx >= N {
             debug_assert!(false, "deadline heap overflow: slot {idx} at {pos}");
             return; // cannot happen: every slot is in the heap at most once
         }
@@ -110,6 +77,7 @@ impl HeapView<'_> {
         let pos = self.sift_up(headers, pos, idx as u16);
         self.set(pos, idx as u16);
     }
+
     /// Moves the hole at `pos` up while `me` belongs above its parent; returns where `me` goes.
     fn sift_up(&self, headers: &[Header], mut pos: usize, me: u16) -> usize {
         while pos > 0 {
@@ -125,7 +93,7 @@ impl HeapView<'_> {
     }
 
     /// Removes slot `idx` if it is in the heap.
-    fn remove(&self, headers: &[Header], idx: usize, tally: &Tally) {
+    pub(crate) fn remove(&self, headers: &[Header], idx: usize, tally: &Tally) {
         let Some(p) = self.pos.get(idx) else { return };
         let pos = usize::from(p.replace(NIL));
         let len = self.len.get();

@@ -417,7 +417,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         match self.pick_urgent(clock) {
             Urgent::Run(idx) => {
                 self.picked(idx);
-                self.poll_task(idx, clock);
+                self.poll_task_outlined(idx, clock);
                 return Pass::Ran;
             }
             Urgent::Ran => return Pass::Ran,
@@ -425,24 +425,40 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         match self.core.ready.pop_in(&self.links) {
             Some(idx) => {
-                self.run_dequeued(usize::from(idx), clock);
+                if self.take_turn(usize::from(idx)) {
+                    self.poll_task_outlined(usize::from(idx), clock);
+                }
                 Pass::Ran
             }
             None => Pass::Nothing,
         }
     }
 
-    /// Runs a task whose run-queue turn came: straight away if its state is exactly `QUEUED`,
-    /// through the state machine otherwise.
+    /// Runs a task whose run-queue turn came (the loop's one inlined copy of `poll_task`).
     #[inline(always)]
     fn run_dequeued<C: Clock>(&'static self, idx: usize, clock: &C) {
-        let Some(h) = self.headers.get(idx) else { return };
-        if h.state() == State::QUEUED {
-            h.set_state(State::RUNNING);
-            self.poll_task(idx, clock);
-        } else if self.dequeued_slow(idx) {
+        if self.take_turn(idx) {
             self.poll_task(idx, clock);
         }
+    }
+
+    /// A task's run-queue turn came: true if it is to be polled now (then `RUNNING`). Straight
+    /// away if its state is exactly `QUEUED`, through the state machine otherwise.
+    #[inline(always)]
+    fn take_turn(&self, idx: usize) -> bool {
+        let Some(h) = self.headers.get(idx) else { return false };
+        if h.state() == State::QUEUED {
+            h.set_state(State::RUNNING);
+            true
+        } else {
+            self.dequeued_slow(idx)
+        }
+    }
+
+    /// `poll_task` for the slow pass: one copy, called, so that only the hot loop inlines it.
+    #[inline(never)]
+    fn poll_task_outlined<C: Clock>(&'static self, idx: usize, clock: &C) {
+        self.poll_task(idx, clock);
     }
 
     /// The header a pointer from `header_ptr` names, if any.

@@ -105,8 +105,6 @@ pub(crate) struct Core {
     /// `state::wake_joiners`, set by the first join or displaced `Signal` waiter: a program that
     /// never joins links no joiner code into the end of every task.
     pub(crate) join_hook: Cell<Option<WakeJoiners>>,
-    /// The deadline heap's operations, set by the first timed wait (`deadlines.rs`).
-    pub(crate) timer_ops: Cell<Option<&'static crate::deadlines::TimerOps>>,
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
@@ -139,7 +137,6 @@ impl Core {
             joining: SharedPtr::null(),
             joiners: Cell::new(0),
             join_hook: Cell::new(None),
-            timer_ops: Cell::new(None),
             join_to: Cell::new(0),
             foreign: Cell::new(ptr::null()),
             foreign_len: Cell::new(0),

@@ -257,18 +257,14 @@ fn wake_other(core: &Core, hdr: &Header, s: State) {
 }
 
 impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
-    /// Puts slot `idx` in the deadline heap (through the operations the first timed wait installed).
+    /// Puts slot `idx` in the deadline heap.
     fn heap_insert(&self, idx: usize) {
-        if let Some(ops) = self.core.timer_ops.get() {
-            (ops.insert)(self.timers.view(), &self.headers, idx, &self.core.tally);
-        }
+        self.timers.insert(&self.headers, idx, &self.core.tally);
     }
 
     /// Takes slot `idx` out of the deadline heap.
     fn heap_remove(&self, idx: usize) {
-        if let Some(ops) = self.core.timer_ops.get() {
-            (ops.remove)(self.timers.view(), &self.headers, idx, &self.core.tally);
-        }
+        self.timers.remove(&self.headers, idx, &self.core.tally);
     }
 
     /// Takes a task off whichever structures its state puts it on (invariants 1–3).

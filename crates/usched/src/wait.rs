@@ -94,15 +94,12 @@ impl TaskRef {
         h.set_state(h.state().with(flag));
     }
 
-    /// Asks to be polled again no later than `deadline` (µs). Only for a task from
-    /// [`current_here`]: the first call installs the deadline heap's operations in a plain cell of
-    /// the core.
+    /// Asks to be polled again no later than `deadline` (µs).
     #[inline]
     pub(crate) fn request_deadline(&self, deadline: u64) {
         let (h, c) = (self.header(), self.core());
         let s = h.state();
         if !s.has(State::T) {
-            c.timer_ops.set(Some(&crate::deadlines::TIMER_OPS));
             c.req_deadline.set(deadline);
             h.set_state(s.with(State::T));
         } else if deadline < c.req_deadline.get() {
