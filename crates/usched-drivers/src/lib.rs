@@ -80,6 +80,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// What `delay.rs` shares with interrupt handlers (its critical section, its interrupt line and
+/// the timeout it waits with), named through one path, as the core names its atomics, so that the
+/// loom model `tests/loom_delay.rs` can include `delay.rs` with loom-aware stand-ins.
+mod sync {
+    pub(crate) mod critical_section {
+        pub(crate) use ::critical_section::{with, Mutex};
+    }
+    pub(crate) use usched::{timeout_at, IrqLine};
+}
+
 mod after;
 mod charset;
 mod delay;
