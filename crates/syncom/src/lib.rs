@@ -92,6 +92,22 @@
 //! (The reset line is still useful: it restarts a peer that hangs. It is no longer needed to
 //! keep the numbering right, and [`Config::reset_clears_peer`] no longer does anything.)
 //!
+//! ## Bad input
+//!
+//! What syncom answers to each bad input a program or the wire can hand it; each row is a test of
+//! the same name in `tests/bad_input.rs`. None is a panic.
+//!
+//! | bad input | answer | test |
+//! |---|---|---|
+//! | a message whose encoding exceeds [`Syncom::MAX_MESSAGE`] | [`SendError::TooLarge`]; nothing queued | `message_larger_than_a_frame` |
+//! | a send into a full queue (`Q` unacknowledged) | [`SendError::Full`] from `try_send` (`send` waits); the queue unchanged | `send_queue_full` |
+//! | a value whose `Serialize` fails | [`SendError::Encode`]; nothing queued | `message_that_cannot_be_serialised` |
+//! | a receive with nothing received | `None` | `nothing_received_yet` |
+//! | a message received as another type | [`DecodeError`] from `try_recv_checked` (`None` from `try_recv`), the message taken; but postcard is not self-describing, so bytes that parse as the asked type are that value | `message_of_another_type` |
+//! | malformed frames on the wire (bad COBS, short, long, bit flips, random bytes) | refused by the decoder, never delivered (over a link they are counted and the frame is sent again: `tests/link.rs`; any bytes: `tests/fuzz.rs`) | `malformed_frames` |
+//! | a frame payload past 256 bytes to the encoder | refused (`None`) | `oversize_payload_for_the_frame_encoder` |
+//! | `Syncom<N, Q>` with `N` < 18 or `Q` > 16384 | compile error naming the limit | `frame_or_queue_constants_out_of_range_do_not_compile` |
+//!
 //! ## Dependencies, and why
 //!
 //! - `embedded-hal` 1.0: the pins, so any HAL's GPIO works.

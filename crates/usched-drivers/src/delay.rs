@@ -16,8 +16,10 @@ use core::cell::Cell;
 use core::convert::Infallible;
 use core::time::Duration;
 
-use critical_section::Mutex;
-use usched::{timeout_at, Clock, Instant, IrqLine};
+use usched::{Clock, Instant};
+
+use crate::sync::critical_section::{self, Mutex};
+use crate::sync::{timeout_at, IrqLine};
 
 /// A retriggerable delay (see the module docs), timed by the clock `C` its scheduler runs on.
 ///

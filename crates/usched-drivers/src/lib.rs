@@ -59,6 +59,22 @@
 //! s.run(board);
 //! ```
 //!
+//! ## Bad input
+//!
+//! What the drivers answer to each bad input a program can hand them; each row is a test of the
+//! same name in `tests/bad_input.rs`. Random sequences of all of these, from tasks and from the
+//! drivers' own callbacks, are fuzzed by `tests/fuzz.rs`. None is a panic.
+//!
+//! | bad input | answer | test |
+//! |---|---|---|
+//! | an LCD row past the last | [`LcdError::NoSuchRow`] from `set_row` and `set_row_fmt`, `None` from `row`; nothing changed | `lcd_row_out_of_range` |
+//! | LCD text longer than a row, or characters the display ROM lacks | cut to the width; each such `char` one [`PLACEHOLDER`] cell | `lcd_text_too_long_or_not_in_the_rom` |
+//! | an `Lcd<COLS, ROWS>` of a size no HD44780 has (rows not 1, 2 or 4; 0 or more than 40 columns; 4 rows of more than 20) | compile error naming the limit | `wrong_lcd_sizes_do_not_compile` |
+//! | a pin whose reads or writes fail | the runner returns the pin's error (the LCD's as [`LcdError::Pin`]); the driver keeps no state from it | `a_pin_that_fails` |
+//! | zero and huge durations | a zero trigger fires at once; `Duration::MAX` saturates (never fires, never overflows); a zero debounce period is 1 µs | `zero_and_huge_durations` |
+//! | [`after`] into a scheduler with no free slot | [`usched::SpawnError::Full`]; nothing changed | `after_into_a_full_scheduler` |
+//! | calls on a driver whose runner was stopped | no panic: a trigger stays armed, unfired; an awaited event never comes (until the task is stopped); the state is the last one the runner saw | `calls_after_the_runner_is_stopped` |
+//!
 //! ## Dependencies, and why
 //!
 //! - `usched`: the scheduler the drivers run on (sleeps, signals, interrupt lines, spawning).
@@ -79,6 +95,16 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+/// What `delay.rs` shares with interrupt handlers (its critical section, its interrupt line and
+/// the timeout it waits with), named through one path, as the core names its atomics, so that the
+/// loom model `tests/loom_delay.rs` can include `delay.rs` with loom-aware stand-ins.
+mod sync {
+    pub(crate) mod critical_section {
+        pub(crate) use ::critical_section::{with, Mutex};
+    }
+    pub(crate) use usched::{timeout_at, IrqLine};
+}
 
 mod after;
 mod charset;

@@ -12,8 +12,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
-use critical_section::Mutex;
-
+use crate::atomic::critical_section::{self, Mutex};
 use crate::irq_count::IrqCount;
 use crate::state::State;
 use crate::time::micros;
@@ -265,14 +264,16 @@ impl Future for IrqWait<'_> {
             if this.timeout.is_some() {
                 crate::wait::not_in_task("IrqLine::wait_timeout");
             }
-            // Outside usched: a plain wake-on-signal future without priorities or timeouts.
-            let n = line.count.take();
-            if n > 0 {
-                return Poll::Ready(IrqResult::Irq(n));
-            }
+            // Outside usched: a plain wake-on-signal future without priorities or timeouts. The
+            // waker goes into the line before the count is read, so a signal landing in between
+            // finds it (taken first, such a signal would wake nobody: tests/loom_irq.rs).
             match this.slot {
                 Some(at) => line.refresh(at, cx.waker()),
                 None => this.slot = line.enlist(cx.waker()),
+            }
+            let n = line.count.take();
+            if n > 0 {
+                return Poll::Ready(IrqResult::Irq(n));
             }
             if this.slot.is_none() {
                 cx.waker().wake_by_ref(); // no entry free: ask to be polled again

@@ -179,9 +179,14 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-/// The atomics of the lock-free parts (`wakes.rs`, `irq_count.rs`), named through one path so
-/// that the loom models in `tests/loom_*.rs` can include those files with loom's atomics instead.
+/// The atomics of the lock-free parts (`wakes.rs`, `irq_count.rs`) and the critical section of
+/// `irq.rs`, named through one path so that the loom models in `tests/loom_*.rs` can include those
+/// files with loom's atomics and a loom-aware critical section instead.
 mod atomic {
+    #[cfg(feature = "sampling")]
+    pub(crate) mod critical_section {
+        pub(crate) use ::critical_section::{with, Mutex};
+    }
     pub(crate) use portable_atomic::{AtomicU32, Ordering};
 }
 mod control;

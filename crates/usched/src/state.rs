@@ -517,7 +517,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         assert_eq!(heap, self.timers.len(), "heap length");
         assert_eq!(sampled, self.core.sampled.len(), "sampled length");
         assert_eq!(pollers, self.core.sampled.pollers(), "poller count");
-        assert_eq!(N - live, self.free.len(), "free count");
+        // Equal, except while `spawn_with`'s `make` runs: its slot is off the free list and not
+        // yet live, and `make` may itself run the scheduler or spawn (tests/edges.rs).
+        assert!(self.free.len() <= N - live, "free count {} with {live} of {N} live", self.free.len());
         let registered = self.timers.len() + self.core.sampled.len() + self.core.foreign_len.get();
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
     }

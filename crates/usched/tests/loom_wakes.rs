@@ -17,9 +17,9 @@
 //!   if `pending`, sample the line's count and take it if non-zero, else idle) and `StdClock::idle`
 //!   (return if `pending`, else park). The unpark goes straight to loom's thread handle; the real
 //!   one goes through a `std` mutex around the runner's `Thread`, which loom cannot see.
-//! - **Not modelled**: the line's waker list (`IrqLine::enlist`, guarded by `critical-section`,
-//!   whose `std` implementation is a plain `std` mutex that loom cannot schedule): the model
-//!   starts with the task already enlisted, as after its first poll. Foreign wakers (embassy-sync's
+//! - **Not modelled here**: the line's waker list (`IrqLine::enlist`, guarded by a critical
+//!   section): the model starts with the task already enlisted, as after its first poll. The list
+//!   is modelled in `tests/loom_irq.rs`, with a loom-aware critical section. Foreign wakers (embassy-sync's
 //!   `Signal` waking our waker) reach the same `wake_from_anywhere`, so the "waker thread" below
 //!   stands for them; what such a primitive does before calling `wake` is its own business. The
 //!   scheduler's run queue, states and the rest of a pass are single-threaded and covered by the
