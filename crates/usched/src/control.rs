@@ -179,7 +179,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.stats().idle, core::time::Duration::ZERO);
     /// ```
     pub fn stats(&self) -> SchedStats {
-        SchedStats { passes: self.passes.get(), idle: Duration::from_micros(self.idle_us.get()) }
+        SchedStats { passes: self.passes.get(), idle: crate::time::duration_from_micros(self.idle_us.get()) }
     }
 
     /// How often to pass when nothing is ready but a poller waits (default zero: pass continuously,

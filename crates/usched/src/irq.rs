@@ -306,7 +306,7 @@ impl Future for IrqWait<'_> {
             if this.timeout.is_some() {
                 let now = t.now_us();
                 if now >= this.deadline {
-                    let late = Duration::from_micros(now - this.deadline);
+                    let late = crate::time::duration_from_micros(now - this.deadline);
                     crate::stats::report_late(&t, late);
                     return Poll::Ready(IrqResult::TimedOut(late));
                 }

@@ -165,7 +165,7 @@ impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
             if let Some(dl) = p.deadline {
                 let now = t.now_us();
                 if now >= dl {
-                    let late = Duration::from_micros(now - dl);
+                    let late = crate::time::duration_from_micros(now - dl);
                     crate::stats::report_late(&t, late);
                     return Poll::Ready(PollResult::TimedOut(late));
                 }

@@ -30,7 +30,6 @@ use core::cmp::min;
 use core::future::Future;
 use core::mem::size_of;
 use core::task::Poll;
-use core::time::Duration;
 
 use crate::deadlines::DeadlineHeap;
 use crate::free_slots::FreeSlots;
@@ -642,7 +641,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         .map(Instant::from_micros);
         let until = if self.core.sampled.pollers() != 0 {
-            let p = now + Duration::from_micros(self.poll_interval_us.get());
+            let p = Instant::from_micros(now.as_micros().saturating_add(self.poll_interval_us.get()));
             Some(deadline.map_or(p, |n| min(n, p)))
         } else {
             deadline

@@ -134,7 +134,7 @@ impl Future for Sleep {
         let now = t.now_us();
         let deadline = this.foreign.deadline();
         if now >= deadline {
-            let late = Duration::from_micros(now - deadline);
+            let late = crate::time::duration_from_micros(now - deadline);
             crate::stats::report_late(&t, late);
             Poll::Ready(late)
         } else {
@@ -172,7 +172,7 @@ impl Sleep {
         let deadline = self.foreign.deadline();
         if now >= deadline {
             self.foreign.disarm();
-            return Poll::Ready(Duration::from_micros(now - deadline));
+            return Poll::Ready(crate::time::duration_from_micros(now - deadline));
         }
         crate::raw::sleep_timer(self).arm(core, cx.waker());
         Poll::Pending

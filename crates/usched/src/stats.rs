@@ -106,7 +106,7 @@ impl StatCells {
     }
 
     pub(crate) fn get(&self) -> TaskStats {
-        let d = |c: &SharedU32| Duration::from_micros(u64::from(c.get()));
+        let d = |c: &SharedU32| crate::time::duration_from_micros(u64::from(c.get()));
         TaskStats {
             runs: self.runs.get(),
             longest_run: d(&self.longest_us),

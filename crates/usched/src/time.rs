@@ -70,8 +70,36 @@ impl Instant {
     /// assert_eq!(a.saturating_since(b), Duration::ZERO);
     /// ```
     pub const fn saturating_since(self, earlier: Instant) -> Duration {
-        Duration::from_micros(self.0.saturating_sub(earlier.0))
+        duration_from_micros(self.0.saturating_sub(earlier.0))
     }
+}
+
+/// `Duration::from_micros`, without a 64-bit division on 32-bit targets.
+///
+/// There a `u64` division is a library routine of about 900 bytes (`__aeabi_uldivmod` and what it
+/// calls), which every program that sleeps would link just to report lateness. On those targets
+/// this divides by a million in 32-bit steps instead ([`from_micros_in_u32_steps`]).
+#[inline]
+pub(crate) const fn duration_from_micros(us: u64) -> Duration {
+    if cfg!(target_pointer_width = "64") {
+        Duration::from_micros(us)
+    } else {
+        from_micros_in_u32_steps(us)
+    }
+}
+
+/// Long division of `us` by a million, eight bits at a time: the remainder stays below 2^20, so
+/// every step fits in a `u32` (the hardware divide of a Cortex-M3/M4).
+pub(crate) const fn from_micros_in_u32_steps(us: u64) -> Duration {
+    const MILLION: u32 = 1_000_000;
+    let (mut secs, mut rem, mut shift) = (0u64, 0u32, 64);
+    while shift > 0 {
+        shift -= 8;
+        let cur = (rem << 8) | ((us >> shift) as u32 & 0xff);
+        secs = (secs << 8) | (cur / MILLION) as u64;
+        rem = cur % MILLION;
+    }
+    Duration::new(secs, rem * 1000)
 }
 
 /// Converts a duration to whole microseconds, saturating at `u64::MAX` (half a million years).
@@ -255,3 +283,25 @@ mod std_clock {
 
 #[cfg(feature = "std")]
 pub use std_clock::StdClock;
+
+#[cfg(test)]
+mod tests {
+    use super::from_micros_in_u32_steps;
+    use core::time::Duration;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_u32_long_division_agrees_with_duration_at_the_edges() {
+        for us in [0, 1, 999_999, 1_000_000, 1_000_001, u64::from(u32::MAX), 1 << 40, u64::MAX - 1, u64::MAX]
+        {
+            assert_eq!(from_micros_in_u32_steps(us), Duration::from_micros(us), "{us}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_u32_long_division_agrees_with_duration(us in any::<u64>()) {
+            prop_assert_eq!(from_micros_in_u32_steps(us), Duration::from_micros(us));
+        }
+    }
+}
