@@ -24,6 +24,8 @@ fn SysTick() {
     latency::on_systick();
 }
 
+// SAFETY: cortex-m-rt requires `DefaultHandler` to be an `unsafe fn`; it is only called by the
+// hardware as the handler of otherwise unhandled interrupts, and its body does nothing unsafe.
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
     if irqn == IRQ_A.0 as i16 {
