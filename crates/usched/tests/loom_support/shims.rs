@@ -142,6 +142,11 @@ mod time {
     pub fn micros(d: core::time::Duration) -> u64 {
         u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
     }
+
+    #[allow(dead_code)]
+    pub fn duration_from_micros(us: u64) -> core::time::Duration {
+        core::time::Duration::from_micros(us)
+    }
 }
 
 #[allow(dead_code)]
