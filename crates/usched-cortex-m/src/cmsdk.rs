@@ -62,6 +62,8 @@ impl CmsdkTimer {
     /// let t0 = unsafe { usched_cortex_m::CmsdkTimer::at(0x4000_0000) };
     /// # let _ = t0;
     /// ```
+    // SAFETY (for callers): the contract under `# Safety`; the function itself only stores the
+    // address, and every register access relies on that contract.
     pub const unsafe fn at(base: usize) -> Self {
         CmsdkTimer { base }
     }
@@ -196,6 +198,7 @@ impl CmsdkClock {
     ///
     /// ```no_run
     /// # use usched_cortex_m::{CmsdkClock, CmsdkTimer};
+    /// # // SAFETY: mps2's TIMER0, used by nothing else.
     /// # static CLOCK: CmsdkClock = CmsdkClock::new(25_000_000, 25_000_000, unsafe { CmsdkTimer::at(0x4000_0000) });
     /// let cp = cortex_m::Peripherals::take().unwrap();
     /// CLOCK.start(cp.SYST);
@@ -216,6 +219,7 @@ impl CmsdkClock {
     ///
     /// ```no_run
     /// # use usched_cortex_m::{CmsdkClock, CmsdkTimer};
+    /// # // SAFETY: mps2's TIMER0, used by nothing else.
     /// # static CLOCK: CmsdkClock = CmsdkClock::new(25_000_000, 25_000_000, unsafe { CmsdkTimer::at(0x4000_0000) });
     /// extern "C" fn timer0_handler() {
     ///     CLOCK.on_time_interrupt();
@@ -237,6 +241,7 @@ impl CmsdkClock {
     ///
     /// ```no_run
     /// # use usched_cortex_m::{CmsdkClock, CmsdkTimer};
+    /// # // SAFETY: mps2's TIMER0, used by nothing else.
     /// # static CLOCK: CmsdkClock = CmsdkClock::new(25_000_000, 25_000_000, unsafe { CmsdkTimer::at(0x4000_0000) });
     /// #[cortex_m_rt::exception]
     /// fn SysTick() {
@@ -254,6 +259,7 @@ impl CmsdkClock {
     ///
     /// ```no_run
     /// # use usched_cortex_m::{CmsdkClock, CmsdkTimer};
+    /// # // SAFETY: mps2's TIMER0, used by nothing else.
     /// # static CLOCK: CmsdkClock = CmsdkClock::new(25_000_000, 25_000_000, unsafe { CmsdkTimer::at(0x4000_0000) });
     /// let n = CLOCK.idler().sleeps();
     /// # let _ = n;
