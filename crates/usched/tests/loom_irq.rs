@@ -50,25 +50,6 @@ use loom::thread;
 
 include!("loom_support/shims.rs");
 
-/// The fields of the core's `Header` that the wake stack touches, with loom's atomics.
-mod header {
-    use loom::sync::atomic::{AtomicU16, AtomicU8};
-
-    pub struct Idx(pub u16);
-
-    impl Idx {
-        pub fn get(&self) -> u16 {
-            self.0
-        }
-    }
-
-    pub struct Header {
-        pub idx: Idx,
-        pub wake_next: AtomicU16,
-        pub wake: AtomicU8,
-    }
-}
-
 #[path = "../src/wakes.rs"]
 #[allow(dead_code)]
 mod wakes;

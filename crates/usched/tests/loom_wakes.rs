@@ -49,76 +49,7 @@ use loom::sync::atomic::{AtomicU16, AtomicU8, Ordering};
 use loom::sync::Arc;
 use loom::thread;
 
-/// What `crate::atomic` is in the core: loom's atomics, behind a `const fn new` (the core's
-/// constructors are `const`; loom's are not), created on first use. Every model touches them on
-/// its main thread before it starts another.
-mod atomic {
-    pub use loom::sync::atomic::Ordering;
-    use std::sync::OnceLock;
-
-    pub struct AtomicU32 {
-        init: u32,
-        cell: OnceLock<loom::sync::atomic::AtomicU32>,
-    }
-
-    impl AtomicU32 {
-        pub const fn new(v: u32) -> Self {
-            AtomicU32 { init: v, cell: OnceLock::new() }
-        }
-        fn get(&self) -> &loom::sync::atomic::AtomicU32 {
-            self.cell.get_or_init(|| loom::sync::atomic::AtomicU32::new(self.init))
-        }
-        pub fn load(&self, o: Ordering) -> u32 {
-            self.get().load(o)
-        }
-        #[allow(dead_code)] // for trying out mutations of the core
-        pub fn store(&self, v: u32, o: Ordering) {
-            self.get().store(v, o)
-        }
-        pub fn swap(&self, v: u32, o: Ordering) -> u32 {
-            self.get().swap(v, o)
-        }
-        pub fn fetch_or(&self, v: u32, o: Ordering) -> u32 {
-            self.get().fetch_or(v, o)
-        }
-        pub fn compare_exchange_weak(
-            &self,
-            old: u32,
-            new: u32,
-            ok: Ordering,
-            err: Ordering,
-        ) -> Result<u32, u32> {
-            self.get().compare_exchange_weak(old, new, ok, err)
-        }
-        pub fn fetch_update(
-            &self,
-            set: Ordering,
-            fetch: Ordering,
-            f: impl FnMut(u32) -> Option<u32>,
-        ) -> Result<u32, u32> {
-            self.get().fetch_update(set, fetch, f)
-        }
-    }
-}
-
-/// The fields of the core's `Header` that the wake stack touches, with loom's atomics.
-mod header {
-    use loom::sync::atomic::{AtomicU16, AtomicU8};
-
-    pub struct Idx(pub u16);
-
-    impl Idx {
-        pub fn get(&self) -> u16 {
-            self.0
-        }
-    }
-
-    pub struct Header {
-        pub idx: Idx,
-        pub wake_next: AtomicU16,
-        pub wake: AtomicU8,
-    }
-}
+include!("loom_support/core_atomics.rs");
 
 #[path = "../src/wakes.rs"]
 #[allow(dead_code)]
