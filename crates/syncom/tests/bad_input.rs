@@ -2,6 +2,9 @@
 //! table in the crate docs, with the same name. Each asserts the exact answer and that nothing
 //! else changed.
 
+#[path = "../../usched/tests/scratch/mod.rs"]
+mod scratch;
+
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize, Serializer};
@@ -12,25 +15,8 @@ use usched_sim::Board;
 /// Builds `main` as a scratch crate that depends on syncom; whether it built, and rustc's
 /// messages. One target directory for all, so syncom and its dependencies compile once.
 fn build_program(main: &str) -> (bool, String) {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("syncom-bad-input");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
     let syncom = env!("CARGO_MANIFEST_DIR");
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"syncom-bad-input\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[workspace]\n\
-             [dependencies]\nsyncom = {{ path = {syncom:?} }}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), main).unwrap();
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--offline", "--quiet"])
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    scratch::build_scratch("syncom-bad-input", &format!("syncom = {{ path = {syncom:?} }}"), main)
 }
 
 #[test]

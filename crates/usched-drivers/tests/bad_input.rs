@@ -4,6 +4,9 @@
 
 mod common;
 
+#[path = "../../usched/tests/scratch/mod.rs"]
+mod scratch;
+
 use std::cell::Cell;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -17,25 +20,8 @@ use usched_sim::{Board, SimClock};
 /// Builds `main` as a scratch crate that depends on usched-drivers; whether it built, and rustc's
 /// messages. One target directory for all, so the drivers compile once.
 fn build_program(main: &str) -> (bool, String) {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("drivers-bad-input");
-    std::fs::create_dir_all(dir.join("src")).unwrap();
     let drivers = env!("CARGO_MANIFEST_DIR");
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"drivers-bad-input\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[workspace]\n\
-             [dependencies]\nusched-drivers = {{ path = {drivers:?} }}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), main).unwrap();
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--offline", "--quiet"])
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    scratch::build_scratch("drivers-bad-input", &format!("usched-drivers = {{ path = {drivers:?} }}"), main)
 }
 
 #[test]

@@ -4,6 +4,9 @@
 //! simulated time, so tests can assert exact sequences.
 #![allow(dead_code)]
 
+#[path = "../scratch/mod.rs"]
+mod scratch;
+
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -186,23 +189,10 @@ pub fn flag_set(flag: &'static std::cell::Cell<bool>) -> impl std::future::Futur
 /// `std`); returns whether it built, and rustc's messages. Reusing a name reuses its target
 /// directory, so usched is compiled once per name.
 pub fn build_program(name: &str, main: &str) -> (bool, String) {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    std::fs::create_dir_all(dir.join("src")).unwrap();
     let usched = env!("CARGO_MANIFEST_DIR");
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        format!(
-            "[package]\nname = {name:?}\nversion = \"0.0.0\"\nedition = \"2021\"\n[workspace]\n\
-             [dependencies]\nusched = {{ path = {usched:?}, default-features = false, features = [\"std\"] }}\n"
-        ),
+    scratch::build_scratch(
+        name,
+        &format!("usched = {{ path = {usched:?}, default-features = false, features = [\"std\"] }}"),
+        main,
     )
-    .unwrap();
-    std::fs::write(dir.join("src/main.rs"), main).unwrap();
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--offline", "--quiet"])
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
