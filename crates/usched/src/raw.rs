@@ -179,23 +179,22 @@ impl Lend {
         }
     }
 
-    /// Polls the future in `slot`, whose header is `hdr` (from `Sched::header_ptr`, derived from the
-    /// whole `'static` scheduler that holds this lend) and `vt` its vtable, lending it a waker that
-    /// names `hdr`. An empty slot reports `Ready`; a poll nested in another reports `Pending`
-    /// (the scheduler never does that).
+    /// Polls the future in `slot`, whose header is `h`, lending it a waker that names `hdr` (the
+    /// same header, as `Sched::header_ptr` gives it: derived from the whole `'static` scheduler
+    /// that holds this lend). An empty slot reports `Ready`; a poll nested in another reports
+    /// `Pending` (the scheduler never does either).
     #[inline(always)]
-    pub(crate) fn poll<const S: usize>(
-        &self,
-        hdr: *const Header,
-        slot: &Storage<S>,
-        vt: &SlotVtable,
-    ) -> Poll<()> {
+    pub(crate) fn poll<const S: usize>(&self, hdr: *const Header, h: &Header, slot: &Storage<S>) -> Poll<()> {
+        let vt = &h.vtable;
         if !self.polling.get().is_null() {
             debug_assert!(false, "a poll inside a poll of the same scheduler");
             return Poll::Pending;
         }
         let Some(table) = vt.0.get() else {
-            return Poll::Ready(()); // an empty slot: nothing left to run
+            // An empty slot: nothing left to run, and the task is marked as a completed one is,
+            // since the run loop reads only the state byte.
+            crate::state::completed(h);
+            return Poll::Ready(());
         };
         self.polling.set(hdr);
         // Cleared after the poll, also when it panics (see `unwind.rs`).

@@ -19,10 +19,10 @@
 //!
 //! # The cost of a switch
 //!
-//! A task taken from the run queue whose state is exactly `QUEUED` is polled straight away; a task
-//! that yielded (state exactly `RUNNING | YIELD`) goes straight back on the queue. `yield_now` sets that
-//! bit through the task's own waker instead of waking, so a round-robin switch touches no atomic
-//! and no waker. Everything rarer (pauses, deadlines, pollers, stops) is on cold paths, through the
+//! The oldest queued task whose state is exactly `QUEUED` is polled straight away, without leaving
+//! the run queue's ring; if it yielded (state exactly `RUNNING | YIELD`), moving the ring's tail
+//! onto it puts it at the back (`run_queue.rs`). `yield_now` sets that bit through the task's own
+//! waker instead of waking, so a round-robin switch touches no atomic and no waker. Everything rarer (pauses, deadlines, pollers, stops) is on cold paths, through the
 //! transitions of `state.rs`.
 
 use core::cell::Cell;
@@ -356,8 +356,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 // The hot path: no deadline or poller is registered and no stop asked. Wakes need
                 // no look here: every poll is followed by one (`poll_task`), and a wake that lands
                 // between that look and this pop queues its task behind the head all the same.
-                if let Some(idx) = self.core.ready.pop_in(&self.links) {
-                    self.run_dequeued(usize::from(idx), clock);
+                if let Some(idx) = self.core.ready.oldest_in(&self.links) {
+                    self.run_turn(usize::from(idx), clock);
                     continue;
                 }
             }
@@ -416,16 +416,16 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         match self.pick_urgent(clock) {
             Urgent::Run(idx) => {
                 self.picked(idx);
-                self.poll_task_outlined(idx, clock);
+                self.poll_task_outlined(idx, clock, false);
                 return Pass::Ran;
             }
             Urgent::Ran => return Pass::Ran,
             Urgent::None => {}
         }
-        match self.core.ready.pop_in(&self.links) {
+        match self.core.ready.oldest_in(&self.links) {
             Some(idx) => {
-                if self.take_turn(usize::from(idx)) {
-                    self.poll_task_outlined(usize::from(idx), clock);
+                if let Some(on_ring) = self.take_turn(usize::from(idx)) {
+                    self.poll_task_outlined(usize::from(idx), clock, on_ring);
                 }
                 Pass::Ran
             }
@@ -433,31 +433,46 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
     }
 
-    /// Runs a task whose run-queue turn came (the loop's one inlined copy of `poll_task`).
+    /// Runs the oldest queued task, whose turn has come (the loop's one inlined copy of
+    /// `poll_task`).
     #[inline(always)]
-    fn run_dequeued<C: Clock>(&'static self, idx: usize, clock: &C) {
-        if self.take_turn(idx) {
-            self.poll_task(idx, clock);
+    fn run_turn<C: Clock>(&'static self, idx: usize, clock: &C) {
+        match self.take_turn(idx) {
+            Some(true) => self.poll_task(idx, clock, true),
+            Some(false) => self.poll_task_outlined(idx, clock, false),
+            None => {}
         }
     }
 
-    /// A task's run-queue turn came: true if it is to be polled now (then `RUNNING`). Straight
-    /// away if its state is exactly `QUEUED`, through the state machine otherwise.
+    /// The oldest queued task's turn came: `Some` if it is to be polled now (then `RUNNING`),
+    /// saying whether it is still on the run queue's ring (see `run_queue.rs`). Straight away, and
+    /// left on the ring, if its state is exactly `QUEUED`; off the ring and through the state
+    /// machine otherwise.
     #[inline(always)]
-    fn take_turn(&self, idx: usize) -> bool {
-        let Some(h) = self.headers.get(idx) else { return false };
-        if h.state() == State::QUEUED {
-            h.set_state(State::RUNNING);
-            true
-        } else {
-            self.dequeued_slow(idx)
+    fn take_turn(&self, idx: usize) -> Option<bool> {
+        if let Some(h) = self.headers.get(idx) {
+            if h.state() == State::QUEUED {
+                h.set_state(State::RUNNING);
+                return Some(true);
+            }
         }
+        self.core.ready.pop_oldest_in(&self.links);
+        self.dequeued_slow(idx).then_some(false)
     }
 
     /// `poll_task` for the slow pass: one copy, called, so that only the hot loop inlines it.
     #[inline(never)]
-    fn poll_task_outlined<C: Clock>(&'static self, idx: usize, clock: &C) {
-        self.poll_task(idx, clock);
+    fn poll_task_outlined<C: Clock>(&'static self, idx: usize, clock: &C, on_ring: bool) {
+        self.poll_task(idx, clock, on_ring);
+    }
+
+    /// A task whose turn left it on the ring has been polled and does not simply go round again:
+    /// it leaves the ring, from the front, where it still is (see `run_queue.rs`).
+    #[inline(always)]
+    fn leave_ring(&self, idx: usize, on_ring: bool) {
+        if on_ring {
+            self.core.ready.leave_front_in(&self.links, idx as u16);
+        }
     }
 
     /// The header a pointer from `header_ptr` names, if any.
@@ -482,16 +497,17 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         };
         // Each poll gets a waker naming its task, the same one its clones carry, so a primitive
         // that keeps a waker sees `will_wake` and does not wake the task for nothing.
-        self.core.lend.poll(self.header_ptr(idx), slot, &h.vtable)
+        self.core.lend.poll(self.header_ptr(idx), h, slot)
     }
 
     /// Polls a task that is `RUNNING`, then requeues it (a plain yield), parks it (a plain wait),
-    /// or hands the rest to the state machine.
+    /// or hands the rest to the state machine. `on_ring`: its turn left it on the run queue's ring.
     #[inline(always)]
-    fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C) {
+    fn poll_task<C: Clock>(&'static self, idx: usize, clock: &C, on_ring: bool) {
         #[cfg(feature = "stats")]
         let t0 = clock.now();
-        let r = self.poll_raw(idx);
+        // Its result needs no look: a future that completed marked its task `DROPPING` (`raw.rs`).
+        let _ = self.poll_raw(idx);
         #[cfg(feature = "stats")]
         self.headers[idx].stats.ran(clock.now().as_micros().saturating_sub(t0.as_micros()));
         #[cfg(not(feature = "stats"))]
@@ -505,19 +521,25 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             // Tasks it woke through their wakers became ready before it did: queue them first.
             self.take_wakes();
             if !self.core.joining.get().is_null() {
-                return self.polled_slow(idx, r.is_ready(), h.state());
+                self.leave_ring(idx, on_ring);
+                return self.polled_slow(idx, h.state());
             }
         }
         // The two common ends of a poll, one compare each: the task yielded, or waits for a wake.
-        // A future that completed is `DROPPING` already (`raw.rs` marks it), so `r` needs no test.
         let s = h.state();
         if s == State::RUNNING.with(State::YIELD) {
             h.set_state(State::QUEUED);
-            self.core.ready.push_in(&self.links, idx as u16);
+            if on_ring {
+                self.core.ready.rotate(idx as u16); // to the back, in one store
+            } else {
+                self.core.ready.push_in(&self.links, idx as u16);
+            }
         } else if s == State::RUNNING {
             h.set_state(State::WAITING);
+            self.leave_ring(idx, on_ring);
         } else {
-            self.polled_slow(idx, r.is_ready(), s);
+            self.leave_ring(idx, on_ring);
+            self.polled_slow(idx, s);
         }
     }
 
@@ -615,7 +637,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let result = if r.is_pending() && now.without(State::PAUSED) == State::RUNNING {
             Some((c.offer.get(), now))
         } else {
-            self.sampled_ran(idx, r.is_ready(), saved, now);
+            self.sampled_ran(idx, saved, now);
             None
         };
         c.req_deadline.set(pending.0);

@@ -31,7 +31,8 @@
 //!
 //! # Invariants (checked by `Sched::check` in debug builds)
 //!
-//! 1. On the run queue ⇔ kind is `QUEUED`.
+//! 1. On the run queue ⇔ kind is `QUEUED`; and, during its poll, the task whose round-robin turn
+//!    it is, which stays on the queue's ring, as its oldest, until the poll ends (`run_queue.rs`).
 //! 2. In the deadline heap ⇔ `T`, not `PAUSED`, kind `QUEUED`, `WAITING` or `JOINING`.
 //! 3. On the sampled list ⇔ `P` or `I`, not `PAUSED`, kind `WAITING` or `JOINING`.
 //! 4. On the free list ⇔ kind is `EMPTY`.
@@ -41,7 +42,7 @@
 //! | transition     | from → to                                            | made by                   | touches |
 //! |----------------|------------------------------------------------------|---------------------------|---------|
 //! | `spawned`      | `EMPTY` → `QUEUED`                                   | `spawn`                   | free list, run queue |
-//! | `dequeued_slow`| `QUEUED` → `RUNNING`; paused: → `READY_PAUSED`       | run loop (queue's turn)   | heap |
+//! | `dequeued_slow`| `QUEUED` → `RUNNING`; paused: → `READY_PAUSED` (a plain `QUEUED` task's turn skips it) | run loop (queue's turn)   | heap |
 //! | `picked`       | `WAITING`/`JOINING`/`QUEUED` → `RUNNING`             | run loop (deadline or event) | all three |
 //! | `completed`    | `RUNNING` → `DROPPING` (its future returned `Ready`) | the task's typed poll (`raw.rs`) | — |
 //! | `polled_slow`  | `RUNNING` → `QUEUED`/`WAITING`/`JOINING`/`READY_PAUSED`, or `finish` | run loop | run queue, heap, sampled |
@@ -327,10 +328,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// After a poll other than a plain yield or a plain wait: register what the task now waits
-    /// for, or finish it. `s` is its state after the poll.
+    /// for, or finish it. `s` is its state after the poll (`DROPPING` if its future completed or it
+    /// was stopped during the poll).
     #[cold]
     #[inline(never)]
-    pub(crate) fn polled_slow(&self, idx: usize, done: bool, s: State) {
+    pub(crate) fn polled_slow(&self, idx: usize, s: State) {
         // The poll's declarations are forgotten here whatever happens next. (A deadline is only
         // read under the `T` flag, and `join_to` only with `joining`: nothing else to reset.)
         let joining = self.core.joining.get();
@@ -341,7 +343,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.core.join_to.replace(crate::run_queue::NIL)
         };
         let req = if s.has(State::T) { self.core.req_deadline.replace(u64::MAX) } else { u64::MAX };
-        if done || s.kind() == State::DROPPING {
+        if s.kind() == State::DROPPING {
             self.finish(idx);
             return;
         }
@@ -387,10 +389,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// A sample poll that got past its wait (it was woken, stopped, or another future it awaited
     /// finished): that was its run. `saved` is its state before the sample poll, `now` after.
-    pub(crate) fn sampled_ran(&self, idx: usize, done: bool, saved: State, now: State) {
+    pub(crate) fn sampled_ran(&self, idx: usize, saved: State, now: State) {
         self.leave_structures(idx, saved);
         self.headers[idx].set_state(now);
-        self.polled_slow(idx, done, now);
+        self.polled_slow(idx, now);
     }
 
     /// A wake taken off the wake stack by the run loop.

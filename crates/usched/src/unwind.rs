@@ -65,6 +65,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         for (idx, h) in self.headers.iter().enumerate() {
             // At most one task is `RUNNING`: the one whose poll panicked.
             if h.state().kind() == State::RUNNING {
+                // Polled in its round-robin turn, it is still the run queue's oldest.
+                if self.core.ready.oldest() == Some(idx as u16) {
+                    self.core.ready.pop_oldest_in(&self.links);
+                }
                 self.panicked(idx, State::RUNNING);
             }
         }

@@ -4,7 +4,7 @@ mod common;
 use common::*;
 use std::cell::Cell;
 use std::sync::atomic::Ordering;
-use usched::{sleep, yield_now, IrqLine, Poller, RunEnd};
+use usched::{sleep, yield_now, IrqLine, Poller, RunEnd, Sched};
 
 /// C1: interrupts (more first), then poller events (larger first), then expired deadlines
 /// (most overdue first), then round-robin in FIFO order; ties go to the task spawned earlier.
@@ -302,4 +302,37 @@ fn c4_zero_poll_interval_does_not_overshoot_a_short_sleep() {
     assert_eq!(log.take(), ["30 late 0ns", "280 late 0ns"]);
     // Every idle is a poll "now" (interval zero); the clock steps 100 µs, or to the deadline.
     assert_eq!(c.idles(), [Some(0), Some(30), Some(130), Some(230)]);
+}
+
+/// The task whose round-robin turn it is stays on the run queue's ring while it runs: tasks queued
+/// during its poll go before it, and one of them stopped again leaves the others in order.
+#[test]
+fn c1_tasks_queued_during_a_turn_run_before_the_yielder_and_one_stopped_leaves_no_gap() {
+    let s: &'static Sched<6, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    s.spawn(async move {
+        log.push("x0");
+        let y = s.spawn(async move { log.push("y") }).unwrap();
+        let z = s.spawn(async move { log.push("z") }).unwrap();
+        let w = s.spawn(async move { log.push("w") }).unwrap();
+        // The newest (w), then the one before it (y, in the middle): both leave the ring.
+        s.stop(w).unwrap();
+        s.stop(y).unwrap();
+        let _ = z;
+        yield_now().await;
+        log.push("x1");
+        yield_now().await;
+        log.push("x2");
+    })
+    .unwrap();
+    s.spawn(async move {
+        for i in 0..3 {
+            log.push(format!("v{i}"));
+            yield_now().await;
+        }
+    })
+    .unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["x0", "v0", "z", "x1", "v1", "x2", "v2"]);
 }

@@ -222,3 +222,29 @@ fn a_panic_in_the_idle_hook_leaves_run_usable() {
     assert_eq!(s.run(c), RunEnd::Finished);
     assert_eq!(c.now().as_micros(), 3_000);
 }
+
+/// A task polled in its round-robin turn stays on the run queue's ring until its poll ends; a
+/// panic in that poll takes it off, and the others keep their order.
+#[test]
+fn a_panic_in_a_round_robin_turn_leaves_the_others_in_order() {
+    let s: &'static Sched<4, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    for name in ["a", "b", "c"] {
+        s.spawn(async move {
+            for i in 0..3 {
+                log.push(format!("{name}{i}"));
+                if name == "b" && i == 1 {
+                    panic!("b panics");
+                }
+                yield_now().await;
+            }
+        })
+        .unwrap();
+    }
+    assert_eq!(run_caught(s, c), Err("b panics".to_string()));
+    assert_eq!(log.take(), ["a0", "b0", "c0", "a1", "b1"]);
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["c1", "a2", "c2"]);
+    assert_eq!(s.free_slots(), 4);
+}
