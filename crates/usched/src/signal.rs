@@ -65,7 +65,8 @@ impl Signal {
         self.set.set(true);
         if let Some(t) = self.waiter.take() {
             crate::state::wake(t.core(), t.header());
-            if self.displaced.replace(false) {
+            if self.displaced.get() {
+                self.displaced.set(false);
                 crate::state::wake_joiners(t.core(), crate::sched_core::JOIN_SIGNAL);
             }
         }
@@ -135,23 +136,21 @@ impl Future for SignalWait<'_> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let sig = self.sig;
-        // The waiter is woken straight onto the run queue, which only the scheduler's own thread
-        // may touch: record it only from the scheduler's own context.
-        let Some(t) = crate::wait::current_here(cx) else {
-            if sig.set.replace(false) {
-                return Poll::Ready(());
-            }
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        };
         if sig.set.get() {
-            if t.sampling() {
-                // A sample poll never takes the signal: the task runs in its round-robin turn.
+            // A sample poll never takes the signal: the task runs in its round-robin turn. (Only
+            // a build with pollers and interrupt lines samples; without, this asks nothing.)
+            if cfg!(feature = "sampling") && crate::wait::current_here(cx).is_some_and(|t| t.sampling()) {
                 return Poll::Pending;
             }
             sig.set.set(false);
             return Poll::Ready(());
         }
+        // The waiter is woken straight onto the run queue, which only the scheduler's own thread
+        // may touch: record it only from the scheduler's own context.
+        let Some(t) = crate::wait::current_here(cx) else {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        };
         self.registered = Some(t);
         if let Some(old) = sig.waiter.replace(Some(t)) {
             if !core::ptr::eq(old.ptr(), t.ptr()) && crate::state::displaced(old.core(), old.header()) {
