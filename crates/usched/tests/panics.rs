@@ -248,3 +248,66 @@ fn a_panic_in_a_round_robin_turn_leaves_the_others_in_order() {
     assert_eq!(log.take(), ["c1", "a2", "c2"]);
     assert_eq!(s.free_slots(), 4);
 }
+
+/// A task that stops itself in its round-robin turn and then panics in the same poll is
+/// `DROPPING`, not `RUNNING`, when the panic leaves `run`; it was still on the run queue's ring
+/// and must leave it then, or the next `run` frees its slot (whose link the free list reuses)
+/// while the ring still names it.
+#[test]
+fn a_task_that_stops_itself_then_panics_in_its_turn_leaves_the_ring() {
+    let s: &'static Sched<4, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    s.spawn(async move {
+        for i in 0..3 {
+            log.push(format!("a{i}"));
+            yield_now().await;
+        }
+    })
+    .unwrap();
+    s.spawn_with(move |me| async move {
+        log.push("b0");
+        yield_now().await;
+        log.push("b1");
+        s.stop(me).unwrap();
+        panic!("b panics after stopping itself");
+    })
+    .unwrap();
+    s.spawn(async move {
+        for i in 0..3 {
+            log.push(format!("c{i}"));
+            yield_now().await;
+        }
+    })
+    .unwrap();
+    assert_eq!(run_caught(s, c), Err("b panics after stopping itself".to_string()));
+    assert_eq!(log.take(), ["a0", "b0", "c0", "a1", "b1"]);
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["c1", "a2", "c2"]);
+    assert_eq!(s.free_slots(), 4);
+    // The freed slots are usable again, in order.
+    for name in ["d", "e"] {
+        s.spawn(async move { log.push(name) }).unwrap();
+    }
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["d", "e"]);
+}
+
+/// The same with the task alone on the ring.
+#[test]
+fn a_lone_task_that_stops_itself_then_panics_leaves_the_ring() {
+    let s: &'static Sched<2, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    s.spawn_with(move |me| async move {
+        s.stop(me).unwrap();
+        panic!("alone");
+    })
+    .unwrap();
+    assert_eq!(run_caught(s, c), Err("alone".to_string()));
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(s.free_slots(), 2);
+    s.spawn(async move { log.push("d") }).unwrap();
+    assert_eq!(s.run(c), RunEnd::Finished);
+    assert_eq!(log.take(), ["d"]);
+}
