@@ -175,6 +175,13 @@ impl RunQueue {
         self.oldest_in(self.links())
     }
 
+    /// The newest queued slot (for `Sched::check`).
+    #[cfg(debug_assertions)]
+    pub(crate) fn newest(&self) -> Option<u16> {
+        let t = self.tail.get();
+        (t != NIL).then_some(t)
+    }
+
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.tail.get() == NIL
