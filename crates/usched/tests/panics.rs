@@ -311,3 +311,169 @@ fn a_lone_task_that_stops_itself_then_panics_leaves_the_ring() {
     assert_eq!(s.run(c), RunEnd::Finished);
     assert_eq!(log.take(), ["d"]);
 }
+
+/// Random task scripts that yield, sleep, join, spawn, pause, resume and stop (themselves or
+/// others) and panic at random points, with `run` caught and called again until it ends: every
+/// task is dropped exactly once, every slot comes back, and the scheduler runs a new task after.
+/// Debug builds also check the state machine's invariants (the run queue's ring included) after
+/// every pass. Cases: `USCHED_PANIC_CASES` (default 300).
+#[test]
+fn random_scripts_that_panic_leave_every_structure_consistent() {
+    use std::cell::{Cell, RefCell};
+    use std::future::Future;
+    use std::pin::Pin;
+    use usched::TaskId;
+
+    const N: usize = 6;
+    type S = Sched<N, 256>;
+    const FUZZ: &str = "fuzz panic";
+
+    #[derive(Clone, Copy, Debug)]
+    enum Step {
+        Yield,
+        Sleep(u8),
+        StopSelf,
+        Stop(u8),
+        Pause(u8),
+        Resume(u8),
+        Spawn,
+        Join(u8),
+        Panic,
+    }
+
+    struct Ctx {
+        rng: Cell<u64>,
+        ids: RefCell<Vec<TaskId>>,
+        spawned: Cell<u32>,
+        drops: Cell<u32>,
+    }
+
+    impl Ctx {
+        fn next(&self) -> u64 {
+            let mut x = self.rng.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            self.rng.set(x);
+            x
+        }
+        fn pick(&self, k: u8) -> Option<TaskId> {
+            let ids = self.ids.borrow();
+            (!ids.is_empty()).then(|| ids[usize::from(k) % ids.len()])
+        }
+        fn script(&self) -> Vec<Step> {
+            let len = 1 + self.next() % 8;
+            (0..len)
+                .map(|_| {
+                    let k = (self.next() % 256) as u8;
+                    match self.next() % 20 {
+                        0..=5 => Step::Yield,
+                        6..=7 => Step::Sleep(k % 4),
+                        8 => Step::StopSelf,
+                        9..=10 => Step::Stop(k),
+                        11..=12 => Step::Pause(k),
+                        13..=14 => Step::Resume(k),
+                        15..=16 => Step::Spawn,
+                        17 => Step::Join(k),
+                        _ => Step::Panic,
+                    }
+                })
+                .collect()
+        }
+        fn spawn(&'static self, s: &'static S) {
+            if self.spawned.get() >= 16 {
+                return;
+            }
+            let script = self.script();
+            if let Ok(id) = s.spawn_with(|me| task(s, self, me, script)) {
+                self.spawned.set(self.spawned.get() + 1);
+                self.ids.borrow_mut().push(id);
+            }
+        }
+    }
+
+    struct Counted(&'static Ctx);
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.drops.set(self.0.drops.get() + 1);
+        }
+    }
+
+    fn task(s: &'static S, ctx: &'static Ctx, me: TaskId, script: Vec<Step>) -> Pin<Box<dyn Future<Output = ()>>> {
+        // Made outside the async block, so a task dropped before its first poll counts too.
+        let counted = Counted(ctx);
+        Box::pin(async move {
+            let _counted = counted;
+            for step in script {
+                match step {
+                    Step::Yield => yield_now().await,
+                    Step::Sleep(n) => {
+                        sleep(std::time::Duration::from_micros(100 * u64::from(n))).await;
+                    }
+                    Step::StopSelf => {
+                        let _ = s.stop(me);
+                    }
+                    Step::Stop(k) => {
+                        if let Some(id) = ctx.pick(k) {
+                            let _ = s.stop(id);
+                        }
+                    }
+                    Step::Pause(k) => {
+                        if let Some(id) = ctx.pick(k) {
+                            let _ = s.pause(id);
+                        }
+                    }
+                    Step::Resume(k) => {
+                        if let Some(id) = ctx.pick(k) {
+                            let _ = s.resume(id);
+                        }
+                    }
+                    Step::Spawn => ctx.spawn(s),
+                    Step::Join(k) => {
+                        if let Some(id) = ctx.pick(k).filter(|&id| id != me) {
+                            s.join(id).await;
+                        }
+                    }
+                    Step::Panic => panic!("{}", FUZZ),
+                }
+            }
+        })
+    }
+
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info.payload().downcast_ref::<String>().map(String::as_str);
+        if msg != Some(FUZZ) {
+            default_hook(info);
+        }
+    }));
+    let cases: u64 = std::env::var("USCHED_PANIC_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    for case in 0..cases {
+        let s: &'static S = sched();
+        let c = clock();
+        let ctx: &'static Ctx = Box::leak(Box::new(Ctx {
+            rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (case + 1).wrapping_mul(0x2545_F491_4F6C_DD1D)),
+            ids: RefCell::default(),
+            spawned: Cell::new(0),
+            drops: Cell::new(0),
+        }));
+        for _ in 0..1 + ctx.next() % 4 {
+            ctx.spawn(s);
+        }
+        let mut runs = 0;
+        loop {
+            match run_caught(s, c) {
+                Ok(_) => break,
+                Err(m) => assert_eq!(m, FUZZ, "case {case}: an unexpected panic"),
+            }
+            runs += 1;
+            assert!(runs < 100, "case {case}: run keeps panicking");
+        }
+        assert_eq!(s.free_slots(), N, "case {case}: slots lost");
+        assert_eq!(ctx.drops.get(), ctx.spawned.get(), "case {case}: drops");
+        let ran: &'static Cell<bool> = Box::leak(Box::new(Cell::new(false)));
+        s.spawn(async move { ran.set(true) }).unwrap();
+        assert_eq!(s.run(c), RunEnd::Finished, "case {case}");
+        assert!(ran.get(), "case {case}: a new task did not run");
+    }
+}
