@@ -339,6 +339,16 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
         Spawn,
         Join(u8),
         Panic,
+        Signal,
+        SignalWait(u8),
+        StopAll,
+        /// Waits for a standard waker (woken by `WakeAll`); waking itself at once if told to.
+        WakerWait(bool),
+        WakeAll,
+        /// Its destructor panics.
+        BadDrop,
+        /// A poller whose callback makes control calls (and may panic).
+        Poll(u8),
     }
 
     struct Ctx {
@@ -346,6 +356,9 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
         ids: RefCell<Vec<TaskId>>,
         spawned: Cell<u32>,
         drops: Cell<u32>,
+        sig: usched::Signal,
+        wakers: RefCell<Vec<std::task::Waker>>,
+        bad: RefCell<Vec<TaskId>>,
     }
 
     impl Ctx {
@@ -366,7 +379,7 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
             (0..len)
                 .map(|_| {
                     let k = (self.next() % 256) as u8;
-                    match self.next() % 20 {
+                    match self.next() % 30 {
                         0..=5 => Step::Yield,
                         6..=7 => Step::Sleep(k % 4),
                         8 => Step::StopSelf,
@@ -375,7 +388,15 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
                         13..=14 => Step::Resume(k),
                         15..=16 => Step::Spawn,
                         17 => Step::Join(k),
-                        _ => Step::Panic,
+                        18 => Step::Panic,
+                        19 => Step::Signal,
+                        20 => Step::SignalWait(k % 4),
+                        21 if k % 4 == 0 => Step::StopAll,
+                        22..=23 => Step::WakerWait(k % 2 == 0),
+                        24 => Step::WakeAll,
+                        25 if k % 2 == 0 => Step::BadDrop,
+                        26..=27 => Step::Poll(k),
+                        _ => Step::Yield,
                     }
                 })
                 .collect()
@@ -392,16 +413,37 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
         }
     }
 
-    struct Counted(&'static Ctx);
+    struct Counted(&'static Ctx, TaskId);
     impl Drop for Counted {
         fn drop(&mut self) {
             self.0.drops.set(self.0.drops.get() + 1);
+            if self.0.bad.borrow().contains(&self.1) && !std::thread::panicking() {
+                panic!("{}", FUZZ);
+            }
         }
+    }
+
+    /// Pending until polled again, after leaving its waker with `ctx` (and waking it at once if
+    /// `now`).
+    fn waker_wait(ctx: &'static Ctx, now: bool) -> impl Future<Output = ()> {
+        let mut waited = false;
+        std::future::poll_fn(move |cx| {
+            if waited {
+                return std::task::Poll::Ready(());
+            }
+            waited = true;
+            if now {
+                cx.waker().wake_by_ref();
+            } else {
+                ctx.wakers.borrow_mut().push(cx.waker().clone());
+            }
+            std::task::Poll::Pending
+        })
     }
 
     fn task(s: &'static S, ctx: &'static Ctx, me: TaskId, script: Vec<Step>) -> Pin<Box<dyn Future<Output = ()>>> {
         // Made outside the async block, so a task dropped before its first poll counts too.
-        let counted = Counted(ctx);
+        let counted = Counted(ctx, me);
         Box::pin(async move {
             let _counted = counted;
             for step in script {
@@ -435,6 +477,35 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
                         }
                     }
                     Step::Panic => panic!("{}", FUZZ),
+                    Step::Signal => ctx.sig.signal(),
+                    Step::SignalWait(n) => {
+                        let _ = usched::timeout(std::time::Duration::from_micros(100 * u64::from(n)), ctx.sig.wait()).await;
+                    }
+                    Step::StopAll => s.stop_all(),
+                    Step::WakerWait(now) => waker_wait(ctx, now).await,
+                    Step::WakeAll => {
+                        let wakers = std::mem::take(&mut *ctx.wakers.borrow_mut());
+                        wakers.into_iter().for_each(std::task::Waker::wake);
+                    }
+                    Step::BadDrop => ctx.bad.borrow_mut().push(me),
+                    Step::Poll(k) => {
+                        let mut p = Poller::with_timeout(
+                            move || {
+                                match ctx.next() % 24 {
+                                    0 => drop(ctx.pick(k).map(|id| s.stop(id))),
+                                    1 => drop(ctx.pick(k).map(|id| s.pause(id))),
+                                    2 => drop(ctx.pick(k).map(|id| s.resume(id))),
+                                    3 => ctx.spawn(s),
+                                    4 => ctx.sig.signal(),
+                                    5 => panic!("{}", FUZZ),
+                                    _ => {}
+                                }
+                                (ctx.next() % 4 == 0).then_some(1)
+                            },
+                            std::time::Duration::from_micros(300),
+                        );
+                        let _ = p.wait().await;
+                    }
                 }
             }
         })
@@ -448,6 +519,7 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
         }
     }));
     let cases: u64 = std::env::var("USCHED_PANIC_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let (mut panicked_runs, mut ends) = (0u64, std::collections::BTreeMap::<String, u64>::new());
     for case in 0..cases {
         let s: &'static S = sched();
         let c = clock();
@@ -456,6 +528,9 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
             ids: RefCell::default(),
             spawned: Cell::new(0),
             drops: Cell::new(0),
+            sig: usched::Signal::new(),
+            wakers: RefCell::default(),
+            bad: RefCell::default(),
         }));
         for _ in 0..1 + ctx.next() % 4 {
             ctx.spawn(s);
@@ -463,10 +538,14 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
         let mut runs = 0;
         loop {
             match run_caught(s, c) {
-                Ok(_) => break,
+                Ok(end) => {
+                    *ends.entry(format!("{end:?}")).or_default() += 1;
+                    break;
+                }
                 Err(m) => assert_eq!(m, FUZZ, "case {case}: an unexpected panic"),
             }
             runs += 1;
+            panicked_runs += 1;
             assert!(runs < 100, "case {case}: run keeps panicking");
         }
         assert_eq!(s.free_slots(), N, "case {case}: slots lost");
@@ -476,4 +555,5 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
         assert_eq!(s.run(c), RunEnd::Finished, "case {case}");
         assert!(ran.get(), "case {case}: a new task did not run");
     }
+    eprintln!("{cases} cases: {panicked_runs} runs ended by a panic; ends {ends:?}");
 }
