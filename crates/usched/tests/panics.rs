@@ -441,7 +441,12 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
         })
     }
 
-    fn task(s: &'static S, ctx: &'static Ctx, me: TaskId, script: Vec<Step>) -> Pin<Box<dyn Future<Output = ()>>> {
+    fn task(
+        s: &'static S,
+        ctx: &'static Ctx,
+        me: TaskId,
+        script: Vec<Step>,
+    ) -> Pin<Box<dyn Future<Output = ()>>> {
         // Made outside the async block, so a task dropped before its first poll counts too.
         let counted = Counted(ctx, me);
         Box::pin(async move {
@@ -479,7 +484,11 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
                     Step::Panic => panic!("{}", FUZZ),
                     Step::Signal => ctx.sig.signal(),
                     Step::SignalWait(n) => {
-                        let _ = usched::timeout(std::time::Duration::from_micros(100 * u64::from(n)), ctx.sig.wait()).await;
+                        let _ = usched::timeout(
+                            std::time::Duration::from_micros(100 * u64::from(n)),
+                            ctx.sig.wait(),
+                        )
+                        .await;
                     }
                     Step::StopAll => s.stop_all(),
                     Step::WakerWait(now) => waker_wait(ctx, now).await,
