@@ -391,10 +391,10 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
                         18 => Step::Panic,
                         19 => Step::Signal,
                         20 => Step::SignalWait(k % 4),
-                        21 if k % 4 == 0 => Step::StopAll,
-                        22..=23 => Step::WakerWait(k % 2 == 0),
+                        21 if k.is_multiple_of(4) => Step::StopAll,
+                        22..=23 => Step::WakerWait(k.is_multiple_of(2)),
                         24 => Step::WakeAll,
-                        25 if k % 2 == 0 => Step::BadDrop,
+                        25 if k.is_multiple_of(2) => Step::BadDrop,
                         26..=27 => Step::Poll(k),
                         _ => Step::Yield,
                     }
@@ -509,7 +509,7 @@ fn random_scripts_that_panic_leave_every_structure_consistent() {
                                     5 => panic!("{}", FUZZ),
                                     _ => {}
                                 }
-                                (ctx.next() % 4 == 0).then_some(1)
+                                ctx.next().is_multiple_of(4).then_some(1)
                             },
                             std::time::Duration::from_micros(300),
                         );
