@@ -32,7 +32,8 @@
 //! # Invariants (checked by `Sched::check` in debug builds)
 //!
 //! 1. On the run queue ⇔ kind is `QUEUED`; and, during its poll, the task whose round-robin turn
-//!    it is, which stays on the queue's ring, as its oldest, until the poll ends (`run_queue.rs`).
+//!    it is (`RUNNING`, or `DROPPING` if it stopped itself), which stays on the queue's ring, as
+//!    its oldest, until the poll ends or a panic unwinds out of it (`run_queue.rs`, `unwind.rs`).
 //! 2. In the deadline heap ⇔ `T`, not `PAUSED`, kind `QUEUED`, `WAITING` or `JOINING`.
 //! 3. On the sampled list ⇔ `P` or `I`, not `PAUSED`, kind `WAITING` or `JOINING`.
 //! 4. On the free list ⇔ kind is `EMPTY`.
