@@ -16,9 +16,10 @@
 //!   and the ring is already in the right order;
 //! - anything else: it leaves from the front ([`RunQueue::leave_front_in`]).
 //!
-//! So a task being polled in its round-robin turn is on the ring though it is `RUNNING`, the one
-//! exception to "on the run queue ⇔ `QUEUED`" (`state.rs`), and it is always the ring's oldest:
-//! that is how the rare paths (a panic unwinding out of the poll, say) tell whether it is on it.
+//! So a task being polled in its round-robin turn is on the ring though it is `RUNNING` (or
+//! `DROPPING`, once it has stopped itself), the one exception to "on the run queue ⇔ `QUEUED`"
+//! (`state.rs`), and it is always the ring's oldest: an oldest that is not `QUEUED` is how the
+//! rare paths (a panic unwinding out of the poll, say) tell that it is on it.
 //!
 //! The links belong to the scheduler, not to this queue, because three lists share them: a slot is
 //! on at most one of the run queue, the sampled list and the free list at a time (`state.rs` says
@@ -173,6 +174,13 @@ impl RunQueue {
     #[inline]
     pub(crate) fn oldest(&self) -> Option<u16> {
         self.oldest_in(self.links())
+    }
+
+    /// The newest queued slot (for `Sched::check`).
+    #[cfg(debug_assertions)]
+    pub(crate) fn newest(&self) -> Option<u16> {
+        let t = self.tail.get();
+        (t != NIL).then_some(t)
     }
 
     #[inline]

@@ -32,7 +32,8 @@
 //! # Invariants (checked by `Sched::check` in debug builds)
 //!
 //! 1. On the run queue ⇔ kind is `QUEUED`; and, during its poll, the task whose round-robin turn
-//!    it is, which stays on the queue's ring, as its oldest, until the poll ends (`run_queue.rs`).
+//!    it is (`RUNNING`, or `DROPPING` if it stopped itself), which stays on the queue's ring, as
+//!    its oldest, until the poll ends or a panic unwinds out of it (`run_queue.rs`, `unwind.rs`).
 //! 2. In the deadline heap ⇔ `T`, not `PAUSED`, kind `QUEUED`, `WAITING` or `JOINING`.
 //! 3. On the sampled list ⇔ `P` or `I`, not `PAUSED`, kind `WAITING` or `JOINING`.
 //! 4. On the free list ⇔ kind is `EMPTY`.
@@ -514,6 +515,24 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 pollers += usize::from(s.poller());
             }
         }
+        // Invariant 1 (between polls, when no task is having its turn): the ring holds exactly
+        // the `QUEUED` slots, each once, and closes on its newest.
+        let queued = self.headers.iter().filter(|h| h.state().kind() == State::QUEUED).count();
+        let mut on_ring = 0;
+        if let Some(newest) = self.core.ready.newest() {
+            let mut at = newest;
+            loop {
+                at = self.links[usize::from(at)].get();
+                let h = self.headers.get(usize::from(at)).unwrap_or_else(|| panic!("ring link to {at}"));
+                assert_eq!(h.state().kind(), State::QUEUED, "slot {at} on the ring, state {:?}", h.state());
+                on_ring += 1;
+                assert!(on_ring <= queued, "the ring is longer than the {queued} queued slots");
+                if at == newest {
+                    break;
+                }
+            }
+        }
+        assert_eq!(on_ring, queued, "queued slots on the ring");
         assert_eq!(live, self.live.get(), "live count");
         assert_eq!(paused, self.paused.get(), "paused count");
         assert_eq!(heap, self.timers.len(), "heap length");

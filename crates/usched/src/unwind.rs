@@ -62,13 +62,18 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         c.req_deadline.set(u64::MAX);
         c.joining.set(core::ptr::null());
         c.join_to.set(NIL);
+        // A task polled in its round-robin turn is still the run queue's oldest, and the only slot
+        // on the ring that is not `QUEUED`: `RUNNING`, or `DROPPING` if it stopped itself before
+        // it panicked (then it is not `RUNNING` below, but must leave the ring all the same: the
+        // next `run` frees its slot, whose link the free list takes over).
+        if let Some(oldest) = self.core.ready.oldest() {
+            if self.headers.get(usize::from(oldest)).is_some_and(|h| h.state().kind() != State::QUEUED) {
+                self.core.ready.pop_oldest_in(&self.links);
+            }
+        }
         for (idx, h) in self.headers.iter().enumerate() {
             // At most one task is `RUNNING`: the one whose poll panicked.
             if h.state().kind() == State::RUNNING {
-                // Polled in its round-robin turn, it is still the run queue's oldest.
-                if self.core.ready.oldest() == Some(idx as u16) {
-                    self.core.ready.pop_oldest_in(&self.links);
-                }
                 self.panicked(idx, State::RUNNING);
             }
         }
