@@ -394,9 +394,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// A wake taken off the wake stack by the run loop.
-    pub(crate) fn woken(&self, idx: usize) {
-        if let Some(h) = self.headers.get(idx) {
-            wake(&self.core, h);
+    #[inline(always)]
+    pub(crate) fn woken(&self, h: &Header) {
+        // `wake`, with the scheduler's own links array, which the compiler sees whole.
+        let s = h.state();
+        if s == State::WAITING {
+            h.set_state(State::QUEUED);
+            self.core.ready.push_in(&self.links, h.idx.get());
+        } else {
+            wake_other(&self.core, h, s);
         }
     }
 

@@ -195,7 +195,7 @@ impl World {
     fn take(&self) -> Vec<usize> {
         let mut got = Vec::new();
         if self.wakes.pending() {
-            self.wakes.take(&self.headers, |i| got.push(i));
+            self.wakes.take(&self.headers, |h| got.push(usize::from(h.idx.get())));
         }
         got
     }
