@@ -527,7 +527,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cold]
     #[inline(never)]
     fn take_wakes(&'static self) {
-        self.core.wakes.take(&self.headers, |h| self.woken(h));
+        self.core.wakes.take(&self.headers, |idx, h| self.woken(idx, h));
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.

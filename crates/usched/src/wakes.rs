@@ -83,42 +83,50 @@ impl WakeStack {
         self.head.fetch_or(NUDGE, Ordering::Release) == 0
     }
 
-    /// Takes every pending wake and hands the woken tasks' headers to `wake`, oldest wake first.
-    /// Scheduler thread only.
+    /// Takes every pending wake and hands each woken task to `wake` (its slot index and header),
+    /// oldest wake first. Scheduler thread only.
     ///
     /// One woken task is by far the commonest case (a poll that signalled another task): it is
     /// handled here, inlined into the caller; a longer list goes through [`Self::take_list`].
     #[inline(always)]
-    pub(crate) fn take<'h>(&self, headers: &'h [Header], mut wake: impl FnMut(&'h Header)) {
-        let top = self.head.swap(0, Ordering::Acquire) & LINK;
-        let Some(h) = usize::from(top as u16).checked_sub(1).and_then(|i| headers.get(i)) else {
+    pub(crate) fn take<'h>(&self, headers: &'h [Header], mut wake: impl FnMut(u16, &'h Header)) {
+        let top = (self.head.swap(0, Ordering::Acquire) & LINK) as u16;
+        let Some((idx, h)) = linked(headers, top) else {
             return; // nothing woken (a nudge, or a mark, only)
         };
         if h.wake_next.load(Ordering::Relaxed) == 0 {
             // One task woken: nothing to reverse.
             h.wake.swap(0, Ordering::AcqRel);
-            wake(h);
+            wake(idx, h);
             return;
         }
-        Self::take_list(top as u16, headers, wake);
+        Self::take_list(top, headers, wake);
     }
 
-    /// `take` for a list of more than one woken task, whose newest is slot `top - 1`.
+    /// `take` for a list of more than one woken task, whose newest is link `top`.
     #[cold]
     #[inline(never)]
-    fn take_list<'h>(top: u16, headers: &'h [Header], mut wake: impl FnMut(&'h Header)) {
+    fn take_list<'h>(top: u16, headers: &'h [Header], mut wake: impl FnMut(u16, &'h Header)) {
         // Reverse the newest-first list in place. Its links are ours until each flag is cleared.
         let (mut prev, mut at) = (0u16, top);
-        while let Some(h) = usize::from(at).checked_sub(1).and_then(|i| headers.get(i)) {
+        while let Some((_, h)) = linked(headers, at) {
             let next = h.wake_next.load(Ordering::Relaxed);
             h.wake_next.store(prev, Ordering::Relaxed);
             (prev, at) = (at, next);
         }
         let mut at = prev;
-        while let Some(h) = usize::from(at).checked_sub(1).and_then(|i| headers.get(i)) {
+        while let Some((idx, h)) = linked(headers, at) {
             at = h.wake_next.load(Ordering::Relaxed);
             h.wake.swap(0, Ordering::AcqRel);
-            wake(h);
+            wake(idx, h);
         }
     }
+}
+
+/// The slot index and header a link names (index + 1); `None` for 0, the end of the stack.
+#[inline(always)]
+fn linked(headers: &[Header], at: u16) -> Option<(u16, &Header)> {
+    // 0 wraps to `u16::MAX`, past every slot (there are at most `MAX_SLOTS`).
+    let idx = at.wrapping_sub(1);
+    headers.get(usize::from(idx)).map(|h| (idx, h))
 }
