@@ -543,10 +543,13 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
     }
 
+    /// Queues the tasks woken through their wakers since the last look, oldest wake first.
+    /// Called, so that the run loop's hot path keeps its registers; a list of woken tasks is
+    /// handled out of line again (`wakes.rs`).
     #[cold]
     #[inline(never)]
     fn take_wakes(&'static self) {
-        self.core.wakes.take(&self.headers, |idx| self.woken(idx));
+        self.core.wakes.take(&self.headers, |idx, h| self.woken(idx, h));
     }
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.

@@ -396,10 +396,16 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.polled_slow(idx, now);
     }
 
-    /// A wake taken off the wake stack by the run loop.
-    pub(crate) fn woken(&self, idx: usize) {
-        if let Some(h) = self.headers.get(idx) {
-            wake(&self.core, h);
+    /// A wake taken off the wake stack by the run loop: slot `idx`, whose header is `h`.
+    #[inline(always)]
+    pub(crate) fn woken(&self, idx: u16, h: &Header) {
+        // `wake`, with the scheduler's own links array, which the compiler sees whole.
+        let s = h.state();
+        if s == State::WAITING {
+            h.set_state(State::QUEUED);
+            self.core.ready.push_in(&self.links, idx);
+        } else {
+            wake_other(&self.core, h, s);
         }
     }
 

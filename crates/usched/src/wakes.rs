@@ -51,10 +51,11 @@ impl WakeStack {
     /// Pushes `hdr`'s task unless it is already on the stack. Returns true if the stack was empty
     /// (the scheduler may be asleep: unpark it). Safe from any thread or interrupt handler.
     pub(crate) fn push(&self, hdr: &Header) -> bool {
+        // Read before the claim: after it, the compiler would read `idx` again.
+        let me = u32::from(hdr.idx.get()) + 1;
         if hdr.wake.swap(1, Ordering::AcqRel) != 0 {
             return false;
         }
-        let me = u32::from(hdr.idx.get()) + 1;
         let mut old = self.head.load(Ordering::Relaxed);
         loop {
             hdr.wake_next.store((old & LINK) as u16, Ordering::Relaxed);
@@ -82,30 +83,50 @@ impl WakeStack {
         self.head.fetch_or(NUDGE, Ordering::Release) == 0
     }
 
-    /// Takes every pending wake and hands the woken slots to `wake`, oldest wake first.
-    /// Scheduler thread only.
-    pub(crate) fn take(&self, headers: &[Header], mut wake: impl FnMut(usize)) {
-        let top = self.head.swap(0, Ordering::Acquire) & LINK;
-        if let Some(h) = usize::from(top as u16).checked_sub(1).and_then(|i| headers.get(i)) {
-            if h.wake_next.load(Ordering::Relaxed) == 0 {
-                // One task woken, the common case: nothing to reverse.
-                h.wake.swap(0, Ordering::AcqRel);
-                wake(usize::from(h.idx.get()));
-                return;
-            }
+    /// Takes every pending wake and hands each woken task to `wake` (its slot index and header),
+    /// oldest wake first. Scheduler thread only.
+    ///
+    /// One woken task is by far the commonest case (a poll that signalled another task): it is
+    /// handled here, inlined into the caller; a longer list goes through [`Self::take_list`].
+    #[inline(always)]
+    pub(crate) fn take<'h>(&self, headers: &'h [Header], mut wake: impl FnMut(u16, &'h Header)) {
+        let top = (self.head.swap(0, Ordering::Acquire) & LINK) as u16;
+        let Some((idx, h)) = linked(headers, top) else {
+            return; // nothing woken (a nudge, or a mark, only)
+        };
+        if h.wake_next.load(Ordering::Relaxed) == 0 {
+            // One task woken: nothing to reverse.
+            h.wake.swap(0, Ordering::AcqRel);
+            wake(idx, h);
+            return;
         }
+        Self::take_list(top, headers, wake);
+    }
+
+    /// `take` for a list of more than one woken task, whose newest is link `top`.
+    #[cold]
+    #[inline(never)]
+    fn take_list<'h>(top: u16, headers: &'h [Header], mut wake: impl FnMut(u16, &'h Header)) {
         // Reverse the newest-first list in place. Its links are ours until each flag is cleared.
-        let (mut prev, mut at) = (0u16, top as u16);
-        while let Some(h) = usize::from(at).checked_sub(1).and_then(|i| headers.get(i)) {
+        let (mut prev, mut at) = (0u16, top);
+        while let Some((_, h)) = linked(headers, at) {
             let next = h.wake_next.load(Ordering::Relaxed);
             h.wake_next.store(prev, Ordering::Relaxed);
             (prev, at) = (at, next);
         }
         let mut at = prev;
-        while let Some(h) = usize::from(at).checked_sub(1).and_then(|i| headers.get(i)) {
+        while let Some((idx, h)) = linked(headers, at) {
             at = h.wake_next.load(Ordering::Relaxed);
             h.wake.swap(0, Ordering::AcqRel);
-            wake(usize::from(h.idx.get()));
+            wake(idx, h);
         }
     }
+}
+
+/// The slot index and header a link names (index + 1); `None` for 0, the end of the stack.
+#[inline(always)]
+fn linked(headers: &[Header], at: u16) -> Option<(u16, &Header)> {
+    // 0 wraps to `u16::MAX`, past every slot (there are at most `MAX_SLOTS`).
+    let idx = at.wrapping_sub(1);
+    headers.get(usize::from(idx)).map(|h| (idx, h))
 }

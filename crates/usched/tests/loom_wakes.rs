@@ -105,7 +105,10 @@ impl World {
     fn take(&self) -> Vec<usize> {
         let mut got = Vec::new();
         if self.wakes.pending() {
-            self.wakes.take(&self.headers, |i| got.push(i));
+            self.wakes.take(&self.headers, |i, h| {
+                assert_eq!(h.idx.get(), i, "a slot handed over with another slot's header");
+                got.push(usize::from(i));
+            });
         }
         got
     }
