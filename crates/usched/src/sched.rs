@@ -538,7 +538,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let now = clock.now().as_micros();
         if self.core.foreign_len.get() != 0 {
             // Due timers inside combinators wake their combinators, which queue their tasks.
-            self.core.fire_foreign(now);
+            if let Some(ops) = self.core.foreign_ops.get() {
+                (ops.fire)(&self.core, now);
+            }
         }
         match self.timers.first() {
             Some(top) if self.headers[top].deadline() <= now => Urgent::Run(top),
@@ -635,7 +637,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         let now = clock.now();
         let heap = self.timers.first().map(|top| self.headers[top].deadline());
-        let deadline = match (heap, self.core.next_foreign()) {
+        let foreign = self.core.foreign_ops.get().and_then(|ops| (ops.next)(&self.core));
+        let deadline = match (heap, foreign) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }

@@ -113,6 +113,9 @@ pub(crate) struct Core {
     /// first node, and how many.
     pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
     pub(crate) foreign_len: Cell<usize>,
+    /// How to fire and look at those timers, set by the first one armed: a program whose timed
+    /// waits never meet a combinator's waker (or that has none) links none of that code.
+    pub(crate) foreign_ops: Cell<Option<&'static crate::raw::ForeignOps>>,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
 }
@@ -140,6 +143,7 @@ impl Core {
             join_to: Cell::new(0),
             foreign: Cell::new(ptr::null()),
             foreign_len: Cell::new(0),
+            foreign_ops: Cell::new(None),
             join_targets: crate::raw::StaticSlice::empty(),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
