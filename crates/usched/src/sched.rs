@@ -460,15 +460,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.poll_task(idx, clock);
     }
 
-    /// The header a pointer from `header_ptr` names, if any.
-    pub(crate) fn header_at(&self, p: *const Header) -> Option<&Header> {
-        let at = (p as usize).wrapping_sub(self.headers.as_ptr() as usize);
-        if !at.is_multiple_of(size_of::<Header>()) {
-            return None;
-        }
-        self.headers.get(at / size_of::<Header>())
-    }
-
     /// The header pointer wait futures see: derived from the whole scheduler, so the core is
     /// reachable from it.
     pub(crate) fn header_ptr(&'static self, idx: usize) -> *const Header {

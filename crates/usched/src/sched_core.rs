@@ -24,9 +24,6 @@ pub(crate) const JOIN_ANY: u16 = u16::MAX;
 /// waiter, so a signal with displaced waiters wakes it.
 pub(crate) const JOIN_SIGNAL: u16 = u16::MAX - 1;
 
-/// `state::wake_joiners`'s type: wakes the joiners of a slot (or of `JOIN_SIGNAL`).
-pub(crate) type WakeJoiners = fn(&Core, u16);
-
 /// What makes a pass look past the run queue, wakes aside (they have their own word): deadlines
 /// in the heap, tasks on the sampled list, timers inside combinators, and a stop request.
 ///
@@ -102,9 +99,10 @@ pub(crate) struct Core {
     pub(crate) joining: SharedPtr<Header>,
     /// How many tasks may be `JOINING` (an upper bound: it is only recounted when they are woken).
     pub(crate) joiners: Cell<usize>,
-    /// `state::wake_joiners`, set by the first join or displaced `Signal` waiter: a program that
-    /// never joins links no joiner code into the end of every task.
-    pub(crate) join_hook: Cell<Option<WakeJoiners>>,
+    /// What the scheduler does about joins (`state::JoinOps`), set by the first join or displaced
+    /// `Signal` waiter: a program with neither links no joiner code into the end of every poll and
+    /// every task.
+    pub(crate) join_hook: Cell<Option<&'static crate::state::JoinOps>>,
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
