@@ -179,7 +179,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.stats().idle, core::time::Duration::ZERO);
     /// ```
     pub fn stats(&self) -> SchedStats {
-        SchedStats { passes: self.passes.get(), idle: crate::time::duration_from_micros(self.idle_us.get()) }
+        #[cfg(feature = "stats")]
+        let passes = self.passes.get();
+        #[cfg(not(feature = "stats"))]
+        let passes = 0; // counted with `stats` only (see `SchedStats::passes`)
+        SchedStats { passes, idle: crate::time::duration_from_micros(self.idle_us.get()) }
     }
 
     /// How often to pass when nothing is ready but a poller waits (default zero: pass continuously,

@@ -425,7 +425,6 @@ impl ForeignTimer {
                     at = node.next.get();
                 },
             }
-            core.foreign_len.set(core.foreign_len.get() + 1);
             core.foreign_ops.set(Some(&FOREIGN_OPS));
             core.tally.add();
         }
@@ -439,7 +438,6 @@ impl ForeignTimer {
         }
         // SAFETY: a linked node's core is a `'static` scheduler's (invariant 1).
         let core = unsafe { &*core };
-        core.foreign_len.set(core.foreign_len.get() - 1);
         core.tally.sub();
         let me: *const ForeignTimer = self;
         if ptr::eq(core.foreign.get(), me) {

@@ -131,6 +131,7 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     pub(crate) unwound: Cell<bool>,
     pub(crate) poll_interval_us: Cell<u64>,
     pub(crate) idle_hook: Cell<Option<&'static dyn Fn()>>,
+    #[cfg(feature = "stats")]
     pub(crate) passes: Cell<u64>,
     pub(crate) idle_us: Cell<u64>,
     pub(crate) storage: [Storage<SLOT>; N],
@@ -179,6 +180,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             unwound: Cell::new(false),
             poll_interval_us: Cell::new(0),
             idle_hook: Cell::new(None),
+            #[cfg(feature = "stats")]
             passes: Cell::new(0),
             idle_us: Cell::new(0),
             storage: [const { Storage::empty() }; N],
@@ -527,7 +529,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         }
         let now = clock.now().as_micros();
-        if self.core.foreign_len.get() != 0 {
+        if !self.core.foreign.get().is_null() {
             // Due timers inside combinators wake their combinators, which queue their tasks.
             if let Some(ops) = self.core.foreign_ops.get() {
                 (ops.fire)(&self.core, now);

@@ -108,9 +108,8 @@ pub(crate) struct Core {
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
     join_targets: crate::raw::StaticSlice<Cell<u16>>,
     /// Timed waits polled by combinators with wakers of their own (`raw::ForeignTimer`): the
-    /// first node, and how many.
+    /// first node (null: none).
     pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
-    pub(crate) foreign_len: Cell<usize>,
     /// How to fire and look at those timers, set by the first one armed: a program whose timed
     /// waits never meet a combinator's waker (or that has none) links none of that code.
     pub(crate) foreign_ops: Cell<Option<&'static crate::raw::ForeignOps>>,
@@ -140,7 +139,6 @@ impl Core {
             join_hook: Cell::new(None),
             join_to: Cell::new(0),
             foreign: Cell::new(ptr::null()),
-            foreign_len: Cell::new(0),
             foreign_ops: Cell::new(None),
             join_targets: crate::raw::StaticSlice::empty(),
             #[cfg(feature = "std")]

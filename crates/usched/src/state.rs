@@ -566,7 +566,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         // Equal, except while `spawn_with`'s `make` runs: its slot is off the free list and not
         // yet live, and `make` may itself run the scheduler or spawn (tests/edges.rs).
         assert!(self.free.len() <= N - live, "free count {} with {live} of {N} live", self.free.len());
-        let registered = self.timers.len() + self.core.sampled.len() + self.core.foreign_len.get();
+        let foreign = usize::from(!self.core.foreign.get().is_null());
+        let registered = self.timers.len() + self.core.sampled.len() + foreign;
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
     }
 }
