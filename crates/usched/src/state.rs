@@ -452,8 +452,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// A wake taken off the wake stack by the run loop.
     pub(crate) fn woken(&self, idx: usize) {
-        if let Some(h) = self.headers.get(idx) {
-            wake(&self.core, h);
+        let Some(h) = self.headers.get(idx) else { return };
+        let s = h.state();
+        if s == State::WAITING {
+            // `wake`'s common case, queued through the scheduler's own links (an array of known
+            // length, not the core's copy of them).
+            h.set_state(State::QUEUED);
+            self.core.ready.push_in(&self.links, idx as u16);
+        } else {
+            wake_other(&self.core, h, s);
         }
     }
 
