@@ -10,6 +10,7 @@
 
 use core::cell::Cell;
 
+#[cfg(feature = "sampling")]
 use crate::run_queue::NIL;
 use crate::sched_core::Tally;
 
@@ -107,22 +108,14 @@ impl SampledList {
 
     pub(crate) fn init(&self) {}
 
-    #[inline(always)]
+    #[cfg(debug_assertions)] // the invariant checks ask
     pub(crate) fn len(&self) -> usize {
         0
     }
 
-    #[inline(always)]
+    #[cfg(debug_assertions)]
     pub(crate) fn pollers(&self) -> usize {
         0
-    }
-
-    pub(crate) fn epoch(&self) -> u32 {
-        0
-    }
-
-    pub(crate) fn first(&self) -> u16 {
-        NIL
     }
 
     pub(crate) fn add(&self, _: &[Cell<u16>], _: usize, _: bool, _: &Tally) {}

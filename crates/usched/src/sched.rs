@@ -26,7 +26,6 @@
 //! transitions of `state.rs`.
 
 use core::cell::Cell;
-use core::cmp::min;
 use core::future::Future;
 use core::mem::size_of;
 use core::task::Poll;
@@ -36,7 +35,7 @@ use crate::free_slots::FreeSlots;
 use crate::header::{Header, MAX_SLOTS, SERIAL_MASK};
 use crate::raw::{Storage, HEADERS_OFFSET};
 use crate::run_queue::NIL;
-use crate::sched_core::{Core, MODE_RUN, MODE_SAMPLE};
+use crate::sched_core::Core;
 use crate::state::State;
 use crate::task::{RunEnd, SpawnError, TaskId};
 use crate::time::{Clock, Instant, Wakeup};
@@ -76,6 +75,7 @@ enum Urgent {
     Run(usize),
     /// A sampled task already ran (it got past its wait during sampling), or sampling was cut
     /// short: the pass is over.
+    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // only sampling cuts a pass short
     Ran,
     /// Nothing above round-robin is ready.
     None,
@@ -129,6 +129,8 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     pub(crate) ending_pending: Cell<bool>,
     /// A panic left `run` since the last look: tasks may wait to be dropped (`unwind.rs`).
     pub(crate) unwound: Cell<bool>,
+    /// Only pollers need it (`sampling`).
+    #[cfg(feature = "sampling")]
     pub(crate) poll_interval_us: Cell<u64>,
     pub(crate) idle_hook: Cell<Option<&'static dyn Fn()>>,
     #[cfg(feature = "stats")]
@@ -178,6 +180,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             ending: Cell::new(RunEnd::Finished),
             ending_pending: Cell::new(false),
             unwound: Cell::new(false),
+            #[cfg(feature = "sampling")]
             poll_interval_us: Cell::new(0),
             idle_hook: Cell::new(None),
             #[cfg(feature = "stats")]
@@ -522,6 +525,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// Samples every waiting poller and interrupt waiter; else takes an expired deadline.
     fn pick_urgent<C: Clock>(&'static self, clock: &C) -> Urgent {
+        #[cfg(feature = "sampling")]
         if self.core.sampled.len() != 0 {
             match self.sample_all() {
                 Urgent::None => {}
@@ -542,6 +546,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// Polls every sampled task in sample mode and returns the one with the best offer.
+    #[cfg(feature = "sampling")]
     #[cold]
     fn sample_all(&'static self) -> Urgent {
         // Best so far: (offer, serial, slot); a larger offer wins, then the older task.
@@ -553,7 +558,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             let epoch = self.core.sampled.epoch();
             let h = &self.headers[idx];
             let saved = h.state();
-            let Some((key, now)) = self.sample_poll(idx, MODE_SAMPLE) else {
+            let Some((key, now)) = self.sample_poll(idx, crate::sched_core::MODE_SAMPLE) else {
                 return Urgent::Ran;
             };
             self.sampled_back(idx, saved, now);
@@ -583,6 +588,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     ///
     /// It may run right after another task's poll, before that poll's declarations (deadline,
     /// join) are registered: they are kept aside meanwhile.
+    #[cfg(feature = "sampling")]
     pub(crate) fn sample_poll(&'static self, idx: usize, mode: u8) -> Option<(u64, State)> {
         let h = &self.headers[idx];
         let saved = h.state();
@@ -599,7 +605,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let unwinding = Defer(|| self.panicked(idx, saved));
         let r = self.poll_raw(idx);
         unwinding.cancel();
-        c.mode.set(MODE_RUN);
+        c.mode.set(crate::sched_core::MODE_RUN);
         c.sampled_join.set(NIL);
         let mut now = h.state();
         if r.is_pending() && now.without(State::PAUSED) == State::RUNNING && c.reached.get() == 0 {
@@ -636,12 +642,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             (a, b) => a.or(b),
         }
         .map(Instant::from_micros);
+        #[cfg(feature = "sampling")]
         let until = if self.core.sampled.pollers() != 0 {
             let p = Instant::from_micros(now.as_micros().saturating_add(self.poll_interval_us.get()));
-            Some(deadline.map_or(p, |n| min(n, p)))
+            Some(deadline.map_or(p, |n| n.min(p)))
         } else {
             deadline
         };
+        #[cfg(not(feature = "sampling"))]
+        let until = deadline;
         let wake = Wakeup { core: &self.core, deadline };
         if until.is_none() && !wake.pending() && !clock.can_wake_from_outside() {
             return Some(RunEnd::Stalled);

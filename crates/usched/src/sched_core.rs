@@ -16,6 +16,7 @@ use crate::wakes::WakeStack;
 
 /// Modes of a poll, read by wait futures.
 pub(crate) const MODE_RUN: u8 = 0;
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))]
 pub(crate) const MODE_SAMPLE: u8 = 1;
 /// A join target meaning "any news": the task joins several tasks at once, or joins one and was
 /// displaced as a signal's waiter too, so any task's end and any such signal wake it.
@@ -85,6 +86,7 @@ pub(crate) struct Core {
     /// `MODE_RUN` or `MODE_SAMPLE`.
     pub(crate) mode: SharedU8,
     /// During a sample poll: the best event offered (class << 32 | value), 0 for none.
+    #[cfg(feature = "sampling")]
     pub(crate) offer: SharedU64,
     /// During a sample poll: set by a sampled wait that was reached (1), so a poll that reached
     /// none is known to have got past the wait it was sampled for.
@@ -130,6 +132,7 @@ impl Core {
             headers: crate::raw::StaticSlice::empty(),
             clock: Cell::new(None),
             mode: SharedU8::new(MODE_RUN),
+            #[cfg(feature = "sampling")]
             offer: SharedU64::new(0),
             reached: SharedU8::new(0),
             sampled_join: Cell::new(0),

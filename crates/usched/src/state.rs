@@ -237,7 +237,7 @@ fn header_at(core: &Core, p: *const Header) -> Option<&Header> {
 
 /// `JoinOps::declared` for joins.
 fn join_declared(core: &Core, idx: usize, joining: *const Header, join_to: u16) -> bool {
-    if !header_at(core, joining).is_some_and(|h| usize::from(h.idx.get()) == idx) {
+    if header_at(core, joining).is_none_or(|h| usize::from(h.idx.get()) != idx) {
         return false;
     }
     core.joiners.set(core.joiners.get() + 1);
@@ -432,6 +432,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// After a sample poll that did not get past its wait: back to the state it had (`saved`),
     /// unless a callback paused it meanwhile (`now` is its state after the sample poll).
+    #[cfg(feature = "sampling")]
     pub(crate) fn sampled_back(&self, idx: usize, saved: State, now: State) {
         let h = &self.headers[idx];
         if now.paused() {
@@ -444,6 +445,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// A sample poll that got past its wait (it was woken, stopped, or another future it awaited
     /// finished): that was its run. `saved` is its state before the sample poll, `now` after.
+    #[cfg(feature = "sampling")]
     pub(crate) fn sampled_ran(&self, idx: usize, done: bool, saved: State, now: State) {
         self.leave_structures(idx, saved);
         self.headers[idx].set_state(now);
