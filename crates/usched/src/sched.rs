@@ -34,6 +34,7 @@ use crate::deadlines::DeadlineHeap;
 use crate::free_slots::FreeSlots;
 use crate::header::{Header, MAX_SLOTS, SERIAL_MASK};
 use crate::raw::{Storage, HEADERS_OFFSET};
+#[cfg(feature = "sampling")]
 use crate::run_queue::NIL;
 use crate::sched_core::Core;
 use crate::state::State;
@@ -114,7 +115,8 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     /// One link per slot, shared by the run queue, the sampled list and the free list: a slot is on
     /// at most one of them (see `run_queue.rs`).
     pub(crate) links: [Cell<u16>; N],
-    /// What each `JOINING` slot joins (see `Core::join_targets`).
+    /// What each `JOINING` slot joins (see `Core::join_targets`): read only while the slot is
+    /// `JOINING`, and written when it becomes so, so it needs no set-up.
     pub(crate) join_targets: [Cell<u16>; N],
     pub(crate) timers: DeadlineHeap<N>,
     pub(crate) free: FreeSlots,
@@ -204,9 +206,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.inited.set(true);
         for (i, h) in self.headers.iter().enumerate() {
             h.idx.set(i as u16);
-        }
-        for t in &self.join_targets {
-            t.set(NIL);
         }
         self.free.init(&self.links);
         self.timers.init();

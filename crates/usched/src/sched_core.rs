@@ -107,7 +107,8 @@ pub(crate) struct Core {
     pub(crate) join_hook: Cell<Option<&'static crate::state::JoinOps>>,
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
-    /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
+    /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (given by `Sched::init`;
+    /// an entry is meaningful only while its slot is `JOINING`).
     join_targets: crate::raw::StaticSlice<Cell<u16>>,
     /// Timed waits polled by combinators with wakers of their own (`raw::ForeignTimer`): the
     /// first node (null: none).
