@@ -19,7 +19,7 @@ use crate::stats::SchedStats;
 #[cfg(feature = "stats")]
 use crate::stats::TaskStats;
 use crate::task::{Status, TaskError, TaskId};
-use crate::time::{micros, Instant};
+use crate::time::Instant;
 
 impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// The header of the task `id` names, if that task is alive (not finished, not being dropped).
@@ -179,7 +179,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// assert_eq!(s.stats().idle, core::time::Duration::ZERO);
     /// ```
     pub fn stats(&self) -> SchedStats {
-        SchedStats { passes: self.passes.get(), idle: crate::time::duration_from_micros(self.idle_us.get()) }
+        #[cfg(feature = "stats")]
+        let passes = self.passes.get();
+        #[cfg(not(feature = "stats"))]
+        let passes = 0; // counted with `stats` only (see `SchedStats::passes`)
+        SchedStats { passes, idle: crate::time::duration_from_micros(self.idle_us.get()) }
     }
 
     /// How often to pass when nothing is ready but a poller waits (default zero: pass continuously,
@@ -190,7 +194,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// s.set_poll_interval(core::time::Duration::from_millis(1));
     /// ```
     pub fn set_poll_interval(&self, every: Duration) {
-        self.poll_interval_us.set(micros(every));
+        // Without `sampling` there are no pollers, and nothing to pass for.
+        #[cfg(feature = "sampling")]
+        self.poll_interval_us.set(crate::time::micros(every));
+        #[cfg(not(feature = "sampling"))]
+        let _ = every;
     }
 
     /// A function called each time the scheduler is about to idle (the original's idle thread).

@@ -52,7 +52,7 @@ impl<const N: usize, const SLOT: usize> Future for Join<N, SLOT> {
             // plain cells, on its thread), and only of a task of the same scheduler: a join polled
             // under another scheduler, or with a waker of its own, polls again until the task ends.
             Some(t) if core::ptr::eq(t.core(), &self.sched.core) => {
-                t.core().join_hook.set(Some(crate::state::wake_joiners));
+                t.core().join_hook.set(Some(&crate::state::JOIN_OPS));
                 t.core().joining.set(t.ptr());
                 t.core().declare_join(self.id.idx);
                 // So that the end of this poll takes its slow path, where the join is registered.

@@ -424,7 +424,7 @@ impl ForeignTimer {
                     at = node.next.get();
                 },
             }
-            core.foreign_len.set(core.foreign_len.get() + 1);
+            core.foreign_ops.set(Some(&FOREIGN_OPS));
             core.tally.add();
         }
     }
@@ -437,7 +437,6 @@ impl ForeignTimer {
         }
         // SAFETY: a linked node's core is a `'static` scheduler's (invariant 1).
         let core = unsafe { &*core };
-        core.foreign_len.set(core.foreign_len.get() - 1);
         core.tally.sub();
         let me: *const ForeignTimer = self;
         if ptr::eq(core.foreign.get(), me) {
@@ -463,10 +462,21 @@ impl Drop for ForeignTimer {
     }
 }
 
+/// What the scheduler does with its foreign timers, reached through `Core::foreign_ops`, which
+/// the first timer armed sets: a program that never arms one links none of it.
+pub(crate) struct ForeignOps {
+    /// Wakes and unlinks every timer due at the given time (`Core::fire_foreign`).
+    pub(crate) fire: fn(&Core, u64),
+    /// The earliest timer's deadline (`Core::next_foreign`).
+    pub(crate) next: fn(&Core) -> Option<u64>,
+}
+
+static FOREIGN_OPS: ForeignOps = ForeignOps { fire: Core::fire_foreign, next: Core::next_foreign };
+
 impl Core {
     /// Wakes and unlinks every foreign timer due at `now`: the most overdue first, then in the
     /// order they were armed.
-    pub(crate) fn fire_foreign(&self, now: u64) {
+    fn fire_foreign(&self, now: u64) {
         loop {
             let mut first: Option<&ForeignTimer> = None;
             let mut at = self.foreign.get();
@@ -489,7 +499,7 @@ impl Core {
     }
 
     /// The earliest foreign timer's deadline.
-    pub(crate) fn next_foreign(&self) -> Option<u64> {
+    fn next_foreign(&self) -> Option<u64> {
         let mut at = self.foreign.get();
         let mut min = None;
         // SAFETY: every node on the list is alive and pinned (see `ForeignTimer`).

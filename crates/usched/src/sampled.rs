@@ -10,9 +10,11 @@
 
 use core::cell::Cell;
 
+#[cfg(feature = "sampling")]
 use crate::run_queue::NIL;
 use crate::sched_core::Tally;
 
+#[cfg(feature = "sampling")]
 pub(crate) struct SampledList {
     head: Cell<u16>,
     len: Cell<usize>,
@@ -22,6 +24,7 @@ pub(crate) struct SampledList {
     epoch: Cell<u32>,
 }
 
+#[cfg(feature = "sampling")]
 impl SampledList {
     /// All zero bytes (see `Sched::new`); [`SampledList::init`] makes it an empty list.
     pub(crate) const fn new() -> Self {
@@ -33,23 +36,16 @@ impl SampledList {
         self.head.set(NIL);
     }
 
-    /// Always 0 without the `sampling` feature, so the compiler drops every path that samples.
+    /// How many tasks are on the list (always 0 without the `sampling` feature, see below, so the
+    /// compiler drops every path that samples).
     #[inline(always)]
     pub(crate) fn len(&self) -> usize {
-        if cfg!(feature = "sampling") {
-            self.len.get()
-        } else {
-            0
-        }
+        self.len.get()
     }
 
     #[inline(always)]
     pub(crate) fn pollers(&self) -> usize {
-        if cfg!(feature = "sampling") {
-            self.pollers.get()
-        } else {
-            0
-        }
+        self.pollers.get()
     }
 
     pub(crate) fn epoch(&self) -> u32 {
@@ -96,4 +92,33 @@ impl SampledList {
         }
         debug_assert!(false, "slot {idx} is not on the sampled list");
     }
+}
+
+/// Without the `sampling` feature no task is ever sampled (`State::in_sampled` is always false):
+/// the list is empty for ever and takes no room in the scheduler.
+#[cfg(not(feature = "sampling"))]
+pub(crate) struct SampledList;
+
+#[cfg(not(feature = "sampling"))]
+#[allow(clippy::unused_self)]
+impl SampledList {
+    pub(crate) const fn new() -> Self {
+        SampledList
+    }
+
+    pub(crate) fn init(&self) {}
+
+    #[cfg(debug_assertions)] // the invariant checks ask
+    pub(crate) fn len(&self) -> usize {
+        0
+    }
+
+    #[cfg(debug_assertions)]
+    pub(crate) fn pollers(&self) -> usize {
+        0
+    }
+
+    pub(crate) fn add(&self, _: &[Cell<u16>], _: usize, _: bool, _: &Tally) {}
+
+    pub(crate) fn remove(&self, _: &[Cell<u16>], _: usize, _: bool, _: &Tally) {}
 }

@@ -16,6 +16,7 @@ use crate::wakes::WakeStack;
 
 /// Modes of a poll, read by wait futures.
 pub(crate) const MODE_RUN: u8 = 0;
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))]
 pub(crate) const MODE_SAMPLE: u8 = 1;
 /// A join target meaning "any news": the task joins several tasks at once, or joins one and was
 /// displaced as a signal's waiter too, so any task's end and any such signal wake it.
@@ -23,9 +24,6 @@ pub(crate) const JOIN_ANY: u16 = u16::MAX;
 /// A join target meaning "a signal": the task was displaced as a [`Signal`](crate::Signal)'s
 /// waiter, so a signal with displaced waiters wakes it.
 pub(crate) const JOIN_SIGNAL: u16 = u16::MAX - 1;
-
-/// `state::wake_joiners`'s type: wakes the joiners of a slot (or of `JOIN_SIGNAL`).
-pub(crate) type WakeJoiners = fn(&Core, u16);
 
 /// What makes a pass look past the run queue, wakes aside (they have their own word): deadlines
 /// in the heap, tasks on the sampled list, timers inside combinators, and a stop request.
@@ -88,6 +86,7 @@ pub(crate) struct Core {
     /// `MODE_RUN` or `MODE_SAMPLE`.
     pub(crate) mode: SharedU8,
     /// During a sample poll: the best event offered (class << 32 | value), 0 for none.
+    #[cfg(feature = "sampling")]
     pub(crate) offer: SharedU64,
     /// During a sample poll: set by a sampled wait that was reached (1), so a poll that reached
     /// none is known to have got past the wait it was sampled for.
@@ -102,17 +101,21 @@ pub(crate) struct Core {
     pub(crate) joining: SharedPtr<Header>,
     /// How many tasks may be `JOINING` (an upper bound: it is only recounted when they are woken).
     pub(crate) joiners: Cell<usize>,
-    /// `state::wake_joiners`, set by the first join or displaced `Signal` waiter: a program that
-    /// never joins links no joiner code into the end of every task.
-    pub(crate) join_hook: Cell<Option<WakeJoiners>>,
+    /// What the scheduler does about joins (`state::JoinOps`), set by the first join or displaced
+    /// `Signal` waiter: a program with neither links no joiner code into the end of every poll and
+    /// every task.
+    pub(crate) join_hook: Cell<Option<&'static crate::state::JoinOps>>,
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
-    /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (set by `Sched::init`).
+    /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (given by `Sched::init`;
+    /// an entry is meaningful only while its slot is `JOINING`).
     join_targets: crate::raw::StaticSlice<Cell<u16>>,
     /// Timed waits polled by combinators with wakers of their own (`raw::ForeignTimer`): the
-    /// first node, and how many.
+    /// first node (null: none).
     pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
-    pub(crate) foreign_len: Cell<usize>,
+    /// How to fire and look at those timers, set by the first one armed: a program whose timed
+    /// waits never meet a combinator's waker (or that has none) links none of that code.
+    pub(crate) foreign_ops: Cell<Option<&'static crate::raw::ForeignOps>>,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
 }
@@ -130,6 +133,7 @@ impl Core {
             headers: crate::raw::StaticSlice::empty(),
             clock: Cell::new(None),
             mode: SharedU8::new(MODE_RUN),
+            #[cfg(feature = "sampling")]
             offer: SharedU64::new(0),
             reached: SharedU8::new(0),
             sampled_join: Cell::new(0),
@@ -139,7 +143,7 @@ impl Core {
             join_hook: Cell::new(None),
             join_to: Cell::new(0),
             foreign: Cell::new(ptr::null()),
-            foreign_len: Cell::new(0),
+            foreign_ops: Cell::new(None),
             join_targets: crate::raw::StaticSlice::empty(),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),

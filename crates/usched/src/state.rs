@@ -208,6 +208,62 @@ pub(crate) fn wake_joiners(core: &Core, target: u16) {
     core.joiners.set(left + usize::from(sj != crate::run_queue::NIL));
 }
 
+/// What the scheduler does about joins, reached through `Core::join_hook`: the first `Join` polled
+/// installs [`JOIN_OPS`], the first displaced `Signal` waiter [`SIGNAL_OPS`] (unless a join came
+/// first). A program with neither links none of it.
+pub(crate) struct JoinOps {
+    /// A poll of slot `idx` that declared a join (`joining`, of `join_to`) ended in a wait: true
+    /// if the declaration is that task's own, which it then joins (it is to be `JOINING`).
+    declared: fn(&Core, usize, *const Header, u16) -> bool,
+    /// Slot `idx` was freed: the task being polled, if it declared a join, runs again after its
+    /// poll, and the joiners of `idx` are woken.
+    freed: fn(&Core, usize),
+}
+
+/// Joins and displaced signal waiters.
+pub(crate) static JOIN_OPS: JoinOps = JoinOps { declared: join_declared, freed: join_freed };
+
+/// Displaced signal waiters only: no task declares a join.
+pub(crate) static SIGNAL_OPS: JoinOps =
+    JoinOps { declared: |_, _, _, _| false, freed: |core, idx| wake_joiners(core, idx as u16) };
+
+/// The header `p` points at, if it is one of `core`'s.
+fn header_at(core: &Core, p: *const Header) -> Option<&Header> {
+    let headers = core.headers();
+    let at = (p as usize).wrapping_sub(headers.as_ptr() as usize);
+    if !at.is_multiple_of(core::mem::size_of::<Header>()) {
+        return None;
+    }
+    headers.get(at / core::mem::size_of::<Header>())
+}
+
+/// `JoinOps::declared` for joins.
+fn join_declared(core: &Core, idx: usize, joining: *const Header, join_to: u16) -> bool {
+    if header_at(core, joining).is_none_or(|h| usize::from(h.idx.get()) != idx) {
+        return false;
+    }
+    core.joiners.set(core.joiners.get() + 1);
+    if let Some(t) = core.join_targets().get(idx) {
+        t.set(join_to);
+    }
+    true
+}
+
+/// `JoinOps::freed` for joins.
+fn join_freed(core: &Core, idx: usize) {
+    let joining = core.joining.get();
+    if !joining.is_null() {
+        if let Some(j) = header_at(core, joining) {
+            // The task being polled is joining (maybe this very task): it runs again after its
+            // poll instead of waiting for a wake that has just happened.
+            if j.state().kind() == State::RUNNING {
+                j.set_state(j.state().with(State::YIELD));
+            }
+        }
+    }
+    wake_joiners(core, idx as u16);
+}
+
 /// A task displaced as a [`Signal`](crate::Signal)'s waiter moves to `JOINING` with the target
 /// "a signal", so the next signal with displaced waiters wakes it. Returns false if it was not
 /// waiting (it runs anyway).
@@ -227,7 +283,10 @@ pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
     if let Some(t) = target {
         t.set(crate::sched_core::JOIN_SIGNAL);
     }
-    core.join_hook.set(Some(wake_joiners));
+    if core.join_hook.get().is_none() {
+        // (A join installed the full set already: keep it.)
+        core.join_hook.set(Some(&SIGNAL_OPS));
+    }
     hdr.set_state(s.to(State::JOINING));
     core.joiners.set(core.joiners.get() + 1);
     true
@@ -348,8 +407,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.finish(idx);
             return;
         }
-        let joining =
-            !joining.is_null() && self.header_at(joining).is_some_and(|h| usize::from(h.idx.get()) == idx);
         debug_assert_eq!(s.kind(), State::RUNNING, "a task changed kind during its own poll");
         let h = &self.headers[idx];
         if s.has(State::T) {
@@ -365,9 +422,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 self.core.ready.push_in(&self.links, idx as u16);
                 s.to(State::QUEUED)
             }
-        } else if joining {
-            self.core.joiners.set(self.core.joiners.get() + 1);
-            self.join_targets[idx].set(join_to);
+        } else if !joining.is_null()
+            && self.core.join_hook.get().is_some_and(|ops| (ops.declared)(&self.core, idx, joining, join_to))
+        {
             s.to(State::JOINING)
         } else {
             s.to(State::WAITING)
@@ -378,6 +435,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// After a sample poll that did not get past its wait: back to the state it had (`saved`),
     /// unless a callback paused it meanwhile (`now` is its state after the sample poll).
+    #[cfg(feature = "sampling")]
     pub(crate) fn sampled_back(&self, idx: usize, saved: State, now: State) {
         let h = &self.headers[idx];
         if now.paused() {
@@ -390,6 +448,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// A sample poll that got past its wait (it was woken, stopped, or another future it awaited
     /// finished): that was its run. `saved` is its state before the sample poll, `now` after.
+    #[cfg(feature = "sampling")]
     pub(crate) fn sampled_ran(&self, idx: usize, saved: State, now: State) {
         self.leave_structures(idx, saved);
         self.headers[idx].set_state(now);
@@ -476,20 +535,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.headers[idx].set_state(State::EMPTY);
         self.free.push(&self.links, idx as u16);
         self.live.set(self.live.get() - 1);
-        let joining = self.core.joining.get();
-        if !joining.is_null() {
-            if let Some(j) = self.header_at(joining) {
-                // The task being polled is joining (maybe this very task): it runs again after its
-                // poll instead of waiting for a wake that has just happened.
-                if j.state().kind() == State::RUNNING {
-                    j.set_state(j.state().with(State::YIELD));
-                }
-            }
-        }
-        if self.core.joiners.get() != 0 {
-            if let Some(wake_joiners) = self.core.join_hook.get() {
-                wake_joiners(&self.core, idx as u16);
-            }
+        // A task being polled that declared a join, and joiners, exist only once a hook is set.
+        if let Some(ops) = self.core.join_hook.get() {
+            (ops.freed)(&self.core, idx);
         }
     }
 
@@ -547,7 +595,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         // Equal, except while `spawn_with`'s `make` runs: its slot is off the free list and not
         // yet live, and `make` may itself run the scheduler or spawn (tests/edges.rs).
         assert!(self.free.len() <= N - live, "free count {} with {live} of {N} live", self.free.len());
-        let registered = self.timers.len() + self.core.sampled.len() + self.core.foreign_len.get();
+        let foreign = usize::from(!self.core.foreign.get().is_null());
+        let registered = self.timers.len() + self.core.sampled.len() + foreign;
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
     }
 }

@@ -56,6 +56,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     pub(crate) fn unwound(&self) {
         let c = &self.core;
         c.mode.set(MODE_RUN);
+        #[cfg(feature = "sampling")]
         c.offer.set(0);
         c.reached.set(0);
         c.sampled_join.set(NIL);

@@ -136,7 +136,7 @@ impl TaskRef {
 
     /// Offers an event during a sample poll.
     #[inline]
-    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
+    #[cfg(feature = "sampling")] // used by `Poller` and `IrqLine`
     pub(crate) fn offer(&self, key: u64) {
         let c = self.core();
         if key > c.offer.get() {
