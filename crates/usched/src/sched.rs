@@ -446,18 +446,18 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 return self.poll_task(idx, clock, true);
             }
         }
-        // (Written out rather than a call to `turn_off_ring`: LLVM then keeps the hot path's
-        // registers, 5 instructions per switch at N=100.)
+        // Paused, or with a deadline armed: off the ring and through the state machine. (Written
+        // out rather than shared with `turn_off_ring`: a call here costs the hot path registers,
+        // 5 instructions per switch at N=100.)
         self.core.ready.pop_oldest_in(&self.links);
         if self.dequeued_slow(idx) {
             self.poll_task_outlined(idx, clock);
         }
     }
 
-    /// The oldest queued task's turn, taken off the ring first: for the slow pass (which needs
-    /// no speed here, only one copy of the code), and for a task whose state is not plain
-    /// `QUEUED` (paused, or with a deadline armed).
-    #[inline(never)]
+    /// The oldest queued task's turn in the slow pass, taken off the ring first: the slow pass
+    /// needs no speed here, only the one outlined copy of `poll_task`.
+    #[inline]
     fn turn_off_ring<C: Clock>(&'static self, idx: usize, clock: &C) {
         self.core.ready.pop_oldest_in(&self.links);
         let run = match self.headers.get(idx) {
