@@ -188,6 +188,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// How often to pass when nothing is ready but a poller waits (default zero: pass continuously,
     /// so hardware is sampled as often as possible; a clock that cannot wait that short returns at once).
+    /// Without the `sampling` feature there are no pollers, and the interval is not kept.
     ///
     /// ```
     /// let s: &'static usched::Sched<1, 64> = Box::leak(Box::new(usched::Sched::new()));
