@@ -400,6 +400,14 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             // already.
             return self.finish_dropping(idx);
         }
+        self.polled_other(idx, s);
+    }
+
+    /// `polled_slow` for every case but the plain end of a task: out of line, so that the plain
+    /// end saves no registers on its way to `finish_dropping`.
+    #[cold]
+    #[inline(never)]
+    fn polled_other(&self, idx: usize, s: State) {
         // The poll's declarations are forgotten here whatever happens next. (A deadline is only
         // read under the `T` flag, and `join_to` only with `joining`: nothing else to reset.)
         let joining = self.core.joining.get();
