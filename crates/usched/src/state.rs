@@ -393,6 +393,21 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cold]
     #[inline(never)]
     pub(crate) fn polled_slow(&self, idx: usize, s: State) {
+        if s == State::DROPPING && self.core.joining.get().is_null() {
+            // The commonest case, taken first: the end of a task. Its future completed (or it
+            // stopped itself) in a poll that declared nothing (no join; no flag, so no deadline)
+            // and left it unpaused: nothing to forget, nothing to register, and it is `DROPPING`
+            // already.
+            return self.finish_dropping(idx);
+        }
+        self.polled_other(idx, s);
+    }
+
+    /// `polled_slow` for every case but the plain end of a task: out of line, so that the plain
+    /// end saves no registers on its way to `finish_dropping`.
+    #[cold]
+    #[inline(never)]
+    fn polled_other(&self, idx: usize, s: State) {
         // The poll's declarations are forgotten here whatever happens next. (A deadline is only
         // read under the `T` flag, and `join_to` only with `joining`: nothing else to reset.)
         let joining = self.core.joining.get();
@@ -525,6 +540,14 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
         // Marked first, so calls made by its destructors see it as finished.
         h.set_state(State::DROPPING);
+        self.finish_dropping(idx);
+    }
+
+    /// The rest of `finish`, for a task that is `DROPPING` already and counted as not paused:
+    /// drops its future and frees its slot. (Its own function, so that the end of a task that
+    /// completed, `polled_slow`'s commonest case, goes straight here.)
+    #[inline(never)]
+    fn finish_dropping(&self, idx: usize) {
         // The slot is freed and the joiners woken also when a destructor panics.
         let _freed = Defer(|| self.freed(idx));
         self.drop_future(idx);
