@@ -62,7 +62,7 @@ impl CmsdkTimer {
     /// let t0 = unsafe { usched_cortex_m::CmsdkTimer::at(0x4000_0000) };
     /// # let _ = t0;
     /// ```
-    // SAFETY (for callers): the contract under `# Safety`; the function itself only stores the
+    // SAFETY: (for callers) the contract under `# Safety`; the function itself only stores the
     // address, and every register access relies on that contract.
     pub const unsafe fn at(base: usize) -> Self {
         CmsdkTimer { base }

@@ -35,10 +35,10 @@ use crate::unwind::Defer;
 
 /// How to poll and drop the future type a slot holds.
 pub(crate) struct VTable {
-    // SAFETY (for callers): the pointer must address a live, pinned value of the vtable's type, and
+    // SAFETY: (for callers) the pointer must address a live, pinned value of the vtable's type, and
     // the lend and header must be as `Lend::context` requires.
     poll: unsafe fn(&Lend, *const Header, NonNull<u8>) -> Poll<()>,
-    // SAFETY (for callers): as for `poll`; the value is dead afterwards.
+    // SAFETY: (for callers) as for `poll`; the value is dead afterwards.
     drop: unsafe fn(NonNull<u8>),
 }
 
@@ -54,7 +54,7 @@ impl<F: Future<Output = ()>> Typed<F> {
     /// # Safety
     /// `p` points at a live, pinned `F` (invariant 2); `lend` and `hdr` are as
     /// [`Lend::context`] requires.
-    // SAFETY (for callers): the contract above; `Lend::poll` upholds it.
+    // SAFETY: (for callers) the contract above; `Lend::poll` upholds it.
     unsafe fn poll(lend: &Lend, hdr: *const Header, p: NonNull<u8>) -> Poll<()> {
         // SAFETY: the caller's contract is `context`'s.
         let cx = unsafe { lend.context(hdr) };
@@ -72,7 +72,7 @@ impl<F: Future<Output = ()>> Typed<F> {
 
     /// # Safety
     /// `p` points at a live `F`; it is dead afterwards.
-    // SAFETY (for callers): the contract above; `Storage::drop_with` upholds it.
+    // SAFETY: (for callers) the contract above; `Storage::drop_future` upholds it.
     unsafe fn drop(p: NonNull<u8>) {
         // SAFETY: live `F`, dropped once: the caller marks the slot empty first.
         unsafe { ptr::drop_in_place(p.cast::<F>().as_ptr()) }
@@ -213,7 +213,7 @@ impl Lend {
     /// `hdr` is a header of the `'static` scheduler that holds this lend (from `Sched::header_ptr`),
     /// and this lend's `polling` is set for the whole of the borrow: no other poll of this
     /// scheduler, hence no other borrow of the context or the waker, happens meanwhile.
-    // SAFETY (for callers): the contract above; `Typed::poll`, called only by `Lend::poll`,
+    // SAFETY: (for callers) the contract above; `Typed::poll`, called only by `Lend::poll`,
     // upholds it.
     #[inline(always)]
     #[allow(clippy::mut_from_ref)] // the cells are `UnsafeCell`s, lent to one poll at a time
@@ -256,7 +256,7 @@ pub(crate) const HEADERS_OFFSET: usize = {
 
 /// # Safety
 /// `hdr` points at a header of a `'static` scheduler, derived from a pointer to the whole scheduler.
-// SAFETY (for callers): the contract above; every caller holds a header pointer from a waker or a
+// SAFETY: (for callers) the contract above; every caller holds a header pointer from a waker or a
 // `TaskRef`, both derived from a whole scheduler.
 #[inline]
 unsafe fn core_of<'a>(hdr: *const Header) -> &'a Core {
