@@ -260,21 +260,6 @@ fn race<R: Send + 'static>(
     (fires, r)
 }
 
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(4);
-    }
-    let runs = Arc::new(AtomicUsize::new(0));
-    let r = runs.clone();
-    b.check(move || {
-        r.fetch_add(1, Relaxed);
-        f();
-    });
-    eprintln!("loom: {} interleavings", runs.load(Relaxed));
-}
-
 const MS: Duration = Duration::from_millis(1);
 
 /// One trigger from a handler while the task starts and waits: it fires once, exactly 10 ms after.

@@ -66,6 +66,8 @@ use header::{Header, Idx};
 use irq::{IrqLine, IrqResult};
 use wakes::WakeStack;
 
+include!("loom_support/wake_look.rs");
+
 /// What `crate::raw` and `crate::wait` answer in these models.
 mod model {
     use std::cell::Cell;
@@ -191,23 +193,14 @@ impl World {
         self.sched.get().expect("the scheduler thread is known before any handler runs").unpark();
     }
 
-    /// The tasks whose wakes the scheduler takes in this pass.
+    /// The scheduler's look at its wakes (`wake_look.rs`).
     fn take(&self) -> Vec<usize> {
-        let mut got = Vec::new();
-        if self.wakes.pending() {
-            self.wakes.take(&self.headers, |i, h| {
-                assert_eq!(h.idx.get(), i, "a slot handed over with another slot's header");
-                got.push(usize::from(i));
-            });
-        }
-        got
+        take_woken(&self.wakes, &self.headers)
     }
 
-    /// `StdClock::idle` with no deadline.
+    /// `StdClock::idle` with no deadline (`wake_look.rs`).
     fn idle(&self) {
-        if !self.wakes.pending() {
-            thread::park();
-        }
+        idle_unless_pending(&self.wakes)
     }
 }
 
@@ -272,23 +265,6 @@ fn assert_settled(w: &World) {
     assert!(!w.wakes.pending());
     w.line.signal();
     assert!(!w.wakes.pending(), "a dropped wait left its waker in the line");
-}
-
-/// Checks `f` under every interleaving loom explores (bound 4 unless `LOOM_MAX_PREEMPTIONS` says),
-/// and says how many that was.
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(4);
-    }
-    let runs = Arc::new(AtomicUsize::new(0));
-    let r = runs.clone();
-    b.check(move || {
-        r.fetch_add(1, Relaxed);
-        f();
-    });
-    eprintln!("loom: {} interleavings", runs.load(Relaxed));
 }
 
 /// Starts the scheduler thread, then an interrupt handler that signals the line `signals` times

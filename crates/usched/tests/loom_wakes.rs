@@ -63,6 +63,8 @@ use header::{Header, Idx};
 use irq_count::IrqCount;
 use wakes::WakeStack;
 
+include!("loom_support/wake_look.rs");
+
 /// A scheduler's shared part, as far as these models need it.
 struct World {
     wakes: WakeStack,
@@ -100,24 +102,14 @@ impl World {
         }
     }
 
-    /// The scheduler's look at its wakes (`Sched::take_wakes` when `pending`): the slots taken,
-    /// in the order handed over.
+    /// The scheduler's look at its wakes (`wake_look.rs`).
     fn take(&self) -> Vec<usize> {
-        let mut got = Vec::new();
-        if self.wakes.pending() {
-            self.wakes.take(&self.headers, |i, h| {
-                assert_eq!(h.idx.get(), i, "a slot handed over with another slot's header");
-                got.push(usize::from(i));
-            });
-        }
-        got
+        take_woken(&self.wakes, &self.headers)
     }
 
-    /// `StdClock::idle` with no deadline: sleep unless something is pending.
+    /// `StdClock::idle` with no deadline (`wake_look.rs`).
     fn idle(&self) {
-        if !self.wakes.pending() {
-            thread::park();
-        }
+        idle_unless_pending(&self.wakes)
     }
 
     /// Quiescent: nothing marked, nothing on the stack.
@@ -163,14 +155,6 @@ fn assert_once_per_take(took: &[usize]) {
     seen.sort_unstable();
     seen.dedup();
     assert_eq!(seen.len(), took.len(), "a task was handed over twice in one take: {took:?}");
-}
-
-fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut b = loom::model::Builder::new();
-    if b.preemption_bound.is_none() {
-        b.preemption_bound = Some(4);
-    }
-    b.check(f);
 }
 
 /// A waker thread wakes A then B while an interrupt handler wakes C; the scheduler takes and idles

@@ -141,3 +141,21 @@ mod header {
         pub wake: AtomicU8,
     }
 }
+
+/// Checks `f` under every interleaving loom explores (bound 4 unless `LOOM_MAX_PREEMPTIONS` says),
+/// and says how many that was. The runner of every model.
+#[allow(dead_code)]
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    let mut b = loom::model::Builder::new();
+    if b.preemption_bound.is_none() {
+        b.preemption_bound = Some(4);
+    }
+    let runs = std::sync::Arc::new(AtomicUsize::new(0));
+    let r = runs.clone();
+    b.check(move || {
+        r.fetch_add(1, Relaxed);
+        f();
+    });
+    eprintln!("loom: {} interleavings", runs.load(Relaxed));
+}
