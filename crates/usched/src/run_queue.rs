@@ -104,8 +104,8 @@ impl RunQueue {
         self.tail.set(idx);
     }
 
-    /// Takes slot `idx`, the oldest, off the ring: after its turn, when it does not go round again.
-    /// (Cheaper than [`pop_oldest_in`](Self::pop_oldest_in): the caller knows which slot it is.)
+    /// Takes slot `idx`, the oldest, off the ring: after its turn, when it does not go round again
+    /// (or, for a paused or timed task, when its turn begins).
     #[inline(always)]
     pub(crate) fn leave_front_in(&self, links: &[Cell<u16>], idx: u16) {
         let newest = self.tail.get();
@@ -115,19 +115,6 @@ impl RunQueue {
             debug_assert_eq!(n.get(), idx, "slot {idx} is not the oldest");
             n.set(mine.get());
         }
-    }
-
-    /// Takes the oldest slot off the ring.
-    #[inline(always)]
-    pub(crate) fn pop_oldest_in(&self, links: &[Cell<u16>]) -> Option<u16> {
-        let newest = links.get(usize::from(self.tail.get()))?;
-        let oldest = newest.get();
-        if oldest == self.tail.get() {
-            self.tail.set(NIL); // it was alone
-        } else {
-            newest.set(links.get(usize::from(oldest))?.get());
-        }
-        Some(oldest)
     }
 
     #[inline]

@@ -449,7 +449,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         // Paused, or with a deadline armed: off the ring and through the state machine. (Written
         // out rather than shared with `turn_off_ring`: a call here costs the hot path registers,
         // 5 instructions per switch at N=100.)
-        self.core.ready.pop_oldest_in(&self.links);
+        self.core.ready.leave_front_in(&self.links, idx as u16);
         if self.dequeued_slow(idx) {
             self.poll_task_outlined(idx, clock);
         }
@@ -459,7 +459,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// needs no speed here, only the one outlined copy of `poll_task`.
     #[inline]
     fn turn_off_ring<C: Clock>(&'static self, idx: usize, clock: &C) {
-        self.core.ready.pop_oldest_in(&self.links);
+        self.core.ready.leave_front_in(&self.links, idx as u16);
         let run = match self.headers.get(idx) {
             Some(h) if h.state() == State::QUEUED => {
                 h.set_state(State::RUNNING);

@@ -164,11 +164,18 @@ pub(crate) fn completed(hdr: &Header) {
 /// A wake (from a drained waker, a local signal, or a finished task for its joiners).
 #[inline]
 pub(crate) fn wake(core: &Core, hdr: &Header) {
+    wake_with(core, hdr, || core.ready.push(hdr.idx.get()));
+}
+
+/// `wake`, queueing a plainly waiting task with `push` (the run loop passes one that uses the
+/// scheduler's own links array, which the compiler sees whole).
+#[inline(always)]
+fn wake_with(core: &Core, hdr: &Header, push: impl FnOnce()) {
     let s = hdr.state();
     if s == State::WAITING {
         // The common case: a plain wait, not paused, nothing registered.
         hdr.set_state(State::QUEUED);
-        core.ready.push(hdr.idx.get());
+        push();
     } else {
         wake_other(core, hdr, s);
     }
@@ -473,14 +480,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// A wake taken off the wake stack by the run loop: slot `idx`, whose header is `h`.
     #[inline(always)]
     pub(crate) fn woken(&self, idx: u16, h: &Header) {
-        // `wake`, with the scheduler's own links array, which the compiler sees whole.
-        let s = h.state();
-        if s == State::WAITING {
-            h.set_state(State::QUEUED);
-            self.core.ready.push_in(&self.links, idx);
-        } else {
-            wake_other(&self.core, h, s);
-        }
+        wake_with(&self.core, h, || self.core.ready.push_in(&self.links, idx));
     }
 
     /// `+PAUSED`: the task leaves the heap and the sampled list; its waits are kept in its flags.

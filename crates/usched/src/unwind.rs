@@ -69,7 +69,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         // next `run` frees its slot, whose link the free list takes over).
         if let Some(oldest) = self.core.ready.oldest() {
             if self.headers.get(usize::from(oldest)).is_some_and(|h| h.state().kind() != State::QUEUED) {
-                self.core.ready.pop_oldest_in(&self.links);
+                self.core.ready.leave_front_in(&self.links, oldest);
             }
         }
         for (idx, h) in self.headers.iter().enumerate() {
