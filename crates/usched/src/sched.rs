@@ -446,17 +446,29 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 return self.poll_task(idx, clock, true);
             }
         }
-        // Paused, or with a deadline armed.
-        self.turn_off_ring(idx, clock);
-    }
-
-    /// The oldest queued task's turn, taken off the ring and through the state machine: for a
-    /// task whose state is not plain `QUEUED`, and for every turn the slow pass gives (which
-    /// needs no speed here, only the one outlined copy of `poll_task`).
-    #[inline(always)]
-    fn turn_off_ring<C: Clock>(&'static self, idx: usize, clock: &C) {
+        // Paused, or with a deadline armed: off the ring and through the state machine.
         self.core.ready.leave_front_in(&self.links, idx as u16);
         if self.dequeued_slow(idx) {
+            self.poll_task_outlined(idx, clock);
+        }
+    }
+
+    /// The oldest queued task's turn in the slow pass, taken off the ring first (the pass needs
+    /// only the one outlined copy of `poll_task`). A plain `QUEUED` task is set running here
+    /// rather than in `dequeued_slow`, which would handle it too: every task woken while the
+    /// scheduler idled (by an interrupt, say) gets its turn here, and the call costs that
+    /// latency about 20 instructions.
+    #[inline]
+    fn turn_off_ring<C: Clock>(&'static self, idx: usize, clock: &C) {
+        self.core.ready.leave_front_in(&self.links, idx as u16);
+        let run = match self.headers.get(idx) {
+            Some(h) if h.state() == State::QUEUED => {
+                h.set_state(State::RUNNING);
+                true
+            }
+            _ => self.dequeued_slow(idx),
+        };
+        if run {
             self.poll_task_outlined(idx, clock);
         }
     }

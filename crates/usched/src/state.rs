@@ -364,9 +364,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.core.ready.push_in(&self.links, idx as u16);
     }
 
-    /// A task whose run-queue turn came, taken off the ring (its state not plain `QUEUED`, or a
-    /// turn of the slow pass): returns true if it is to be polled now (its state is then
-    /// `RUNNING`).
+    /// A task whose run-queue turn came and whose state is not plain `QUEUED`, taken off the ring:
+    /// returns true if it is to be polled now (its state is then `RUNNING`).
     #[cold]
     pub(crate) fn dequeued_slow(&self, idx: usize) -> bool {
         let h = &self.headers[idx];
