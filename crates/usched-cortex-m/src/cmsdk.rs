@@ -298,6 +298,12 @@ impl CmsdkClock {
 }
 
 impl Clock for CmsdkClock {
+    /// Thread mode or the active handler (`IPSR`): see the crate's `context.rs`.
+    #[inline]
+    fn context(&self) -> Option<usched::ContextProbe> {
+        Some(crate::context::EXCEPTION)
+    }
+
     fn now(&self) -> Instant {
         Instant::from_micros(self.micros())
     }

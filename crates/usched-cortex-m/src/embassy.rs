@@ -71,6 +71,12 @@ impl EmbassyTimeClock {
 }
 
 impl Clock for EmbassyTimeClock {
+    /// Thread mode or the active handler (`IPSR`): see the crate's `context.rs`.
+    #[inline]
+    fn context(&self) -> Option<usched::ContextProbe> {
+        Some(crate::context::EXCEPTION)
+    }
+
     fn now(&self) -> Instant {
         Instant::from_micros(ticks_to_us(embassy_time_driver::now()))
     }

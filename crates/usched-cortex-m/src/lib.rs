@@ -80,14 +80,18 @@
 //!
 //! ## Safety
 //!
-//! `unsafe` appears where hardware demands it: unmasking interrupts after our own `CPSID`, and the
-//! CMSDK timers' registers (their address is the caller's promise, [`CmsdkTimer::at`]).
+//! `unsafe` appears where hardware demands it: unmasking interrupts after our own `CPSID`, the
+//! CMSDK timers' registers (their address is the caller's promise, [`CmsdkTimer::at`]), and
+//! reading `IPSR` for the context probe every clock hands usched (`context.rs` says why that
+//! probe is sound: single core, no RTOS).
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 #[allow(unsafe_code)]
 mod cmsdk;
+#[allow(unsafe_code)]
+mod context;
 #[cfg(feature = "embassy-time-driver")]
 mod embassy;
 #[allow(unsafe_code)]

@@ -72,6 +72,12 @@ impl StillClock {
 }
 
 impl Clock for StillClock {
+    /// Thread mode or the active handler (`IPSR`): see the crate's `context.rs`.
+    #[inline]
+    fn context(&self) -> Option<usched::ContextProbe> {
+        Some(crate::context::EXCEPTION)
+    }
+
     #[inline]
     fn now(&self) -> Instant {
         Instant::ZERO

@@ -193,6 +193,12 @@ impl SysTickClock {
 }
 
 impl Clock for SysTickClock {
+    /// Thread mode or the active handler (`IPSR`): see the crate's `context.rs`.
+    #[inline]
+    fn context(&self) -> Option<usched::ContextProbe> {
+        Some(crate::context::EXCEPTION)
+    }
+
     fn now(&self) -> Instant {
         Instant::from_micros(self.micros())
     }

@@ -731,6 +731,11 @@ impl Board {
 }
 
 impl Clock for Board {
+    /// The simulation runs on one OS thread; other threads (a threaded test) are other contexts.
+    fn context(&self) -> Option<usched::ContextProbe> {
+        Some(usched::ContextProbe::thread())
+    }
+
     fn now(&self) -> Instant {
         self.shared.clock.now()
     }

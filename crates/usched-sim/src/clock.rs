@@ -132,6 +132,11 @@ impl SimClock {
 }
 
 impl Clock for SimClock {
+    /// The simulation runs on one OS thread; other threads (a threaded test) are other contexts.
+    fn context(&self) -> Option<usched::ContextProbe> {
+        Some(usched::ContextProbe::thread())
+    }
+
     fn now(&self) -> Instant {
         SimClock::now(self)
     }

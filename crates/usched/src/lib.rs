@@ -226,6 +226,7 @@ pub use irq::{IrqLine, IrqResult, IrqWait};
 pub use join::Join;
 #[cfg(feature = "sampling")]
 pub use poller::{PollResult, PollWait, Poller};
+pub use raw::ContextProbe;
 pub use sched::Sched;
 pub use signal::{Signal, SignalWait};
 pub use sleep::{sleep, sleep_until, Sleep};

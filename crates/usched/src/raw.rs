@@ -12,8 +12,10 @@
 //!    move and never die while a waker can exist.
 //! 2. A slot's bytes hold a live `F` exactly while its header's vtable is `Typed::<F>::VTABLE`.
 //! 3. Wakers may travel to other threads and interrupt handlers; their functions touch only atomics
-//!    (the header's wake flag and link, the core's wake stack) and read `Header::idx`, written once
-//!    before any waker exists.
+//!    (the header's wake flag and link, the core's wake stack) and read `Header::idx` and the
+//!    core's [`ContextProbe`], written once before any waker exists. The one exception is a wake
+//!    that the probe places on the scheduler's own context (see [`ContextProbe`]): nothing can run
+//!    alongside it there, so it queues its task directly, as a local `Signal` does.
 //! 4. Wait futures reach a task's bookkeeping only through [`task_of`], which accepts only our
 //!    wakers. A waker can reach another thread (that is its purpose), so what `task_of` exposes
 //!    is made of `shared.rs` cells (relaxed atomics). The run queue and the clock are touched only
@@ -281,8 +283,16 @@ fn wake(p: *const ()) {
     let hdr = p.cast::<Header>();
     // SAFETY: every waker we make points at a header of a 'static scheduler (invariant 1).
     let core = unsafe { core_of(hdr) };
-    // SAFETY: as above; only atomics and the write-once `idx` are touched (invariant 3).
-    core.wake_from_anywhere(unsafe { &*hdr })
+    // SAFETY: as above; only atomics and the write-once `idx` and probe are touched (invariant 3),
+    // unless the probe says this is the scheduler's own context.
+    let h = unsafe { &*hdr };
+    if core.on_home() {
+        // Nothing runs alongside the scheduler's own context (the probe's contract): straight
+        // onto the run queue, with no atomic and nothing for the run loop to take afterwards.
+        crate::state::wake(core, h);
+    } else {
+        core.wake_from_anywhere(h)
+    }
 }
 
 fn noop(_: *const ()) {}
@@ -578,5 +588,84 @@ impl<T: 'static> StaticSlice<T> {
         }
         // SAFETY: as in `get`: `ptr` and `len` describe one `&'static [T]`, and `len > 0`.
         unsafe { core::slice::from_raw_parts(self.ptr.get(), self.len.get()) }
+    }
+}
+
+/// A way to tell which execution context code runs in, given by a [`Clock`](crate::Clock) that
+/// knows its platform (see [`Clock::context`](crate::Clock::context)).
+///
+/// Why: a standard [`Waker`] may be called from anywhere (another thread, an interrupt handler),
+/// so by default a wake only pushes its task onto a lock-free stack that the scheduler empties
+/// later: four atomic read-modify-writes per wake. Most wakes in a real program come from the
+/// scheduler's own context (a task signalling another through an `embassy-sync` primitive or a
+/// channel). When the clock can tell, such a wake queues its task directly, as usched's own
+/// [`Signal`](crate::Signal) does.
+///
+/// The probe returns a number naming the context it is called in. The scheduler records it when
+/// it first runs (its *home*), and a wake whose probe returns the home number is taken as one on
+/// the scheduler's own context.
+///
+/// ```
+/// use usched::ContextProbe;
+/// // A single-threaded program without interrupt handlers has one context.
+/// fn only_one() -> usize { 0 }
+/// // SAFETY: in this program nothing ever runs alongside, or preempts, anything else.
+/// let probe = unsafe { ContextProbe::new(only_one) };
+/// assert_eq!(probe.current(), 0);
+/// ```
+#[derive(Clone, Copy)]
+pub struct ContextProbe(fn() -> usize);
+
+impl ContextProbe {
+    /// A probe that calls `probe`.
+    ///
+    /// # Safety
+    /// Whenever two calls of `probe` return the same number, the code that made one call can
+    /// neither preempt nor run in parallel with the code that made the other: one sequential
+    /// thread of execution. On a single-core Cortex-M without an RTOS, the active exception number
+    /// (`IPSR`: 0 in thread mode) qualifies; on a host, a number unique to each OS thread does
+    /// (provided no signal handler calls a waker).
+    ///
+    /// ```
+    /// # fn one() -> usize { 0 }
+    /// // SAFETY: a program with one thread and no handlers.
+    /// let _ = unsafe { usched::ContextProbe::new(one) };
+    /// ```
+    pub const unsafe fn new(probe: fn() -> usize) -> Self {
+        ContextProbe(probe)
+    }
+
+    /// The number of the context this call runs in.
+    ///
+    /// ```
+    /// # fn one() -> usize { 7 }
+    /// # // SAFETY: a program with one thread and no handlers.
+    /// let p = unsafe { usched::ContextProbe::new(one) };
+    /// assert_eq!(p.current(), 7);
+    /// ```
+    #[inline]
+    pub fn current(&self) -> usize {
+        (self.0)()
+    }
+
+    /// A probe naming each OS thread by a number of its own (the address of a thread-local), for
+    /// host clocks. Only with `std`.
+    ///
+    /// ```
+    /// let p = usched::ContextProbe::thread();
+    /// let here = p.current();
+    /// assert_eq!(p.current(), here);
+    /// assert_ne!(std::thread::spawn(move || p.current()).join().unwrap(), here);
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn thread() -> Self {
+        fn this_thread() -> usize {
+            std::thread_local!(static HERE: u8 = const { 0 });
+            HERE.with(|h| ptr::from_ref(h) as usize)
+        }
+        // SAFETY: a thread-local's address is unique among live threads, and code on one OS thread
+        // runs sequentially (a signal handler calling a waker is excluded by the contract, as the
+        // docs say). A thread that has ended cannot run, so reuse of its address is harmless.
+        unsafe { ContextProbe::new(this_thread) }
     }
 }

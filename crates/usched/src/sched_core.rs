@@ -116,6 +116,12 @@ pub(crate) struct Core {
     /// How to fire and look at those timers, set by the first one armed: a program whose timed
     /// waits never meet a combinator's waker (or that has none) links none of that code.
     pub(crate) foreign_ops: Cell<Option<&'static crate::raw::ForeignOps>>,
+    /// The clock's [`ContextProbe`](crate::ContextProbe) and the number it gave where the scheduler
+    /// first ran: a wake whose probe gives the same number is on the scheduler's own context and
+    /// queues its task directly (`raw::wake`). Written once, by the first `run`, before any waker
+    /// exists (wakers are made only by polls); read by wakers from anywhere.
+    probe: Cell<Option<crate::raw::ContextProbe>>,
+    home: Cell<usize>,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
 }
@@ -145,6 +151,8 @@ impl Core {
             foreign: Cell::new(ptr::null()),
             foreign_ops: Cell::new(None),
             join_targets: crate::raw::StaticSlice::empty(),
+            probe: Cell::new(None),
+            home: Cell::new(0),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
         }
@@ -187,6 +195,12 @@ impl Core {
         }
     }
 
+    /// True if this code runs on the scheduler's own context, as the clock's probe tells.
+    #[inline]
+    pub(crate) fn on_home(&self) -> bool {
+        self.probe.get().is_some_and(|p| p.current() == self.home.get())
+    }
+
     /// Marks a task woken. Safe from any thread or interrupt handler.
     pub(crate) fn wake_from_anywhere(&self, hdr: &Header) {
         if self.wakes.push(hdr) {
@@ -212,6 +226,13 @@ impl Core {
 
     /// Called by `run()` on the thread that runs the scheduler.
     pub(crate) fn enter(&self, clock: &'static dyn Clock) {
+        if self.clock.get().is_none() {
+            // The first run: no waker exists yet, so the probe may be written (see the field).
+            if let Some(p) = clock.context() {
+                self.home.set(p.current());
+                self.probe.set(Some(p));
+            }
+        }
         self.clock.set(Some(clock));
         #[cfg(feature = "std")]
         {

@@ -149,7 +149,8 @@ impl Wakeup<'_> {
     /// }
     /// ```
     pub fn pending(&self) -> bool {
-        self.core.wakes.pending()
+        // A wake on the scheduler's own context (see `ContextProbe`) queues its task directly.
+        self.core.wakes.pending() || !self.core.ready.is_empty()
     }
 
     /// The earliest deadline of a task that can run (`None` if there is none). It differs from the
@@ -221,6 +222,29 @@ pub trait Clock {
     fn can_wake_from_outside(&self) -> bool {
         true
     }
+
+    /// How to tell the scheduler's own execution context from others, if this clock's platform
+    /// can (see [`ContextProbe`](crate::ContextProbe)). A wake on the scheduler's own context then
+    /// queues its task directly, without atomics. The default, `None`, treats every wake as one
+    /// that may come from another thread or an interrupt handler. Read once, by the first
+    /// [`run`](crate::Sched::run).
+    ///
+    /// ```
+    /// # use usched::{Clock, ContextProbe, Instant, Wakeup};
+    /// /// A program with one thread and no interrupt handlers: one context.
+    /// struct OneThread;
+    /// fn here() -> usize { 0 }
+    /// impl Clock for OneThread {
+    ///     fn now(&self) -> Instant { Instant::ZERO }
+    ///     fn idle(&self, _until: Option<Instant>, _wake: &Wakeup) {}
+    ///     // SAFETY: nothing in this program runs alongside or preempts anything else.
+    ///     fn context(&self) -> Option<ContextProbe> { Some(unsafe { ContextProbe::new(here) }) }
+    /// }
+    /// assert!(OneThread.context().is_some());
+    /// ```
+    fn context(&self) -> Option<crate::raw::ContextProbe> {
+        None
+    }
 }
 
 #[cfg(feature = "std")]
@@ -261,6 +285,11 @@ mod std_clock {
         fn now(&self) -> Instant {
             let us = self.start.elapsed().as_micros();
             Instant::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
+        }
+
+        /// Each OS thread is a context of its own ([`ContextProbe::thread`](crate::ContextProbe::thread)).
+        fn context(&self) -> Option<crate::ContextProbe> {
+            Some(crate::ContextProbe::thread())
         }
 
         fn idle(&self, until: Option<Instant>, wake: &Wakeup) {

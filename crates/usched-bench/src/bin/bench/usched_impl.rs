@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant as StdInstant;
 
-use usched::{sleep_until, yield_now, Clock, Instant, Sched, Signal, Wakeup};
+use usched::{sleep_until, yield_now, Clock, ContextProbe, Instant, Sched, Signal, Wakeup};
 
 use crate::common::{timer_table, Outcome};
 
@@ -15,6 +15,18 @@ impl Clock for StillClock {
         Instant::ZERO
     }
     fn idle(&self, _until: Option<Instant>, _wake: &Wakeup) {}
+    /// What usched's `StdClock` and the Cortex-M port's clocks give: wakes on the scheduler's own
+    /// thread queue their task directly (built without `std`, so `ContextProbe::thread` is not
+    /// there; this is the same probe).
+    fn context(&self) -> Option<ContextProbe> {
+        fn this_thread() -> usize {
+            std::thread_local!(static HERE: u8 = const { 0 });
+            HERE.with(|h| std::ptr::from_ref(h) as usize)
+        }
+        // SAFETY: a thread-local's address names one live OS thread, whose code runs sequentially
+        // (no signal handler here calls a waker).
+        Some(unsafe { ContextProbe::new(this_thread) })
+    }
 }
 
 static STILL: StillClock = StillClock;
