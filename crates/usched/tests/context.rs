@@ -179,3 +179,84 @@ fn a_wake_in_the_idle_hook_runs_its_task_without_sleeping() {
     assert!(clock.seen_in_idle.lock().unwrap().is_empty(), "the clock was never asked to idle");
     assert_eq!(clock.now(), Instant::ZERO);
 }
+
+/// A wake from another context that lands during a poll goes onto the wake stack, taken after the
+/// poll; a wake on the scheduler's own context later in the same poll must not queue its task
+/// ahead of it (B1: FIFO among round-robin-ready tasks), so it takes the stack too.
+fn cross_context_order(probe: bool) -> Vec<String> {
+    let clock = Probed::leak(probe);
+    let s: &'static Sched<4, 256> = Box::leak(Box::new(Sched::new()));
+    let log: &'static RefCell<Vec<String>> = Box::leak(Box::default());
+    let (x, z) = (slot(), slot());
+    for (name, at) in [("x", x), ("z", z)] {
+        s.spawn(async move {
+            park(at).await;
+            log.borrow_mut().push(format!("{name} woke"));
+        })
+        .unwrap();
+    }
+    s.spawn(async move {
+        // As an interrupt handler would (or another thread): X is woken first, from elsewhere.
+        let w = x.lock().unwrap().take().unwrap();
+        std::thread::spawn(move || w.wake()).join().unwrap();
+        // Then, on the scheduler's own context, Z.
+        wake(z);
+    })
+    .unwrap();
+    assert_eq!(s.run(clock), RunEnd::Finished);
+    log.take()
+}
+
+#[test]
+fn a_wake_from_elsewhere_still_on_the_stack_is_queued_before_a_later_home_wake() {
+    assert_eq!(cross_context_order(false), ["x woke", "z woke"], "without a probe");
+    assert_eq!(cross_context_order(true), ["x woke", "z woke"], "with a probe");
+}
+
+/// A task whose poller callback wakes the task itself (through a waker it stored) while reporting
+/// an event: the sample poll offers the event and the task runs in this pass, ahead of round-robin
+/// tasks (C1), as it does without a probe. (Queued directly during its sample poll, it would leave
+/// the sampled list for the back of the run queue.)
+fn poller_self_wake_order(probe: bool) -> Vec<String> {
+    let clock = Probed::leak(probe);
+    let s: &'static Sched<4, 256> = Box::leak(Box::new(Sched::new()));
+    let log: &'static RefCell<Vec<String>> = Box::leak(Box::default());
+    let me = slot();
+    s.spawn(async move {
+        std::future::poll_fn(|cx| {
+            *me.lock().unwrap() = Some(cx.waker().clone());
+            Poll::Ready(())
+        })
+        .await;
+        let mut fired = false;
+        let mut p = usched::Poller::new(move || {
+            if fired {
+                return None;
+            }
+            fired = true;
+            if let Some(w) = me.lock().unwrap().as_ref() {
+                w.wake_by_ref();
+            }
+            Some(1)
+        });
+        let r = p.wait().await;
+        log.borrow_mut().push(format!("poller {r:?}"));
+    })
+    .unwrap();
+    s.spawn(async move {
+        for i in 0..3 {
+            log.borrow_mut().push(format!("rr {i}"));
+            usched::yield_now().await;
+        }
+    })
+    .unwrap();
+    assert_eq!(s.run(clock), RunEnd::Finished);
+    log.take()
+}
+
+#[test]
+fn a_poller_event_keeps_its_class_when_its_callback_wakes_its_own_task() {
+    let expected = ["poller Event(1)", "rr 0", "rr 1", "rr 2"];
+    assert_eq!(poller_self_wake_order(false), expected, "without a probe");
+    assert_eq!(poller_self_wake_order(true), expected, "with a probe");
+}
