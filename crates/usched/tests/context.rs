@@ -260,3 +260,94 @@ fn a_poller_event_keeps_its_class_when_its_callback_wakes_its_own_task() {
     assert_eq!(poller_self_wake_order(false), expected, "without a probe");
     assert_eq!(poller_self_wake_order(true), expected, "with a probe");
 }
+
+/// A destructor run by the final drops wakes, on the scheduler's own context, a task dropped after
+/// it and one dropped before it: each is dropped once, and the scheduler runs again afterwards.
+#[test]
+fn wakes_from_destructors_during_the_final_drops_are_harmless() {
+    struct OnDrop(&'static RefCell<Vec<String>>, &'static str, Vec<Slot>);
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            self.0.borrow_mut().push(format!("drop {}", self.1));
+            for s in &self.2 {
+                wake(s);
+            }
+        }
+    }
+    for probe in [true, false] {
+        let clock = Probed::leak(probe);
+        let s: &'static Sched<4, 256> = Box::leak(Box::new(Sched::new()));
+        let log: &'static RefCell<Vec<String>> = Box::leak(Box::default());
+        let (a, c) = (slot(), slot());
+        s.spawn(async move {
+            let _g = OnDrop(log, "a", vec![]);
+            park(a).await;
+            std::future::pending::<()>().await;
+        })
+        .unwrap();
+        s.spawn(async move {
+            let _g = OnDrop(log, "b", vec![a, c]);
+            std::future::pending::<()>().await;
+        })
+        .unwrap();
+        s.spawn(async move {
+            let _g = OnDrop(log, "c", vec![]);
+            park(c).await;
+            std::future::pending::<()>().await;
+        })
+        .unwrap();
+        s.spawn(async move { s.stop_all() }).unwrap();
+        assert_eq!(s.run(clock), RunEnd::Stopped, "probe {probe}");
+        assert_eq!(log.take(), ["drop a", "drop b", "drop c"], "probe {probe}");
+        assert_eq!(s.free_slots(), 4);
+        s.spawn(async move { log.borrow_mut().push("again".into()) }).unwrap();
+        assert_eq!(s.run(clock), RunEnd::Finished);
+        assert_eq!(log.take(), ["again"]);
+    }
+}
+
+/// Scheduler B runs inside a task of scheduler A on the same thread (both with the thread probe),
+/// and B's task wakes A's tasks, the one running B among them: A's run queue is edited in the
+/// middle of that task's poll, as a local `Signal` may, and A carries on in order.
+#[test]
+fn a_nested_scheduler_waking_the_outer_ones_tasks() {
+    let clock = Probed::leak(true);
+    let inner_clock = Probed::leak(true);
+    let a: &'static Sched<4, 256> = Box::leak(Box::new(Sched::new()));
+    let b: &'static Sched<2, 256> = Box::leak(Box::new(Sched::new()));
+    let log: &'static RefCell<Vec<String>> = Box::leak(Box::default());
+    let (y, me) = (slot(), slot());
+    // Y first, so that it has parked its waker when X runs B.
+    a.spawn(async move {
+        park(y).await;
+        log.borrow_mut().push("y woke".into());
+    })
+    .unwrap();
+    a.spawn(async move {
+        std::future::poll_fn(|cx| {
+            *me.lock().unwrap() = Some(cx.waker().clone());
+            Poll::Ready(())
+        })
+        .await;
+        log.borrow_mut().push("x runs b".into());
+        b.spawn(async move {
+            wake(y);
+            wake(me);
+        })
+        .unwrap();
+        assert_eq!(b.run(inner_clock), RunEnd::Finished);
+        // Woken during this poll: it goes round once more, behind y.
+        std::future::poll_fn(|cx| {
+            if me.lock().unwrap().is_none() {
+                *me.lock().unwrap() = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            Poll::Ready(())
+        })
+        .await;
+        log.borrow_mut().push("x again".into());
+    })
+    .unwrap();
+    assert_eq!(a.run(clock), RunEnd::Finished);
+    assert_eq!(log.take(), ["x runs b", "y woke", "x again"]);
+}
