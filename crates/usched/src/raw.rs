@@ -14,8 +14,9 @@
 //! 3. Wakers may travel to other threads and interrupt handlers; their functions touch only atomics
 //!    (the header's wake flag and link, the core's wake stack) and read `Header::idx` and the
 //!    core's [`ContextProbe`], written once before any waker exists. The one exception is a wake
-//!    that the probe places on the scheduler's own context (see [`ContextProbe`]): nothing can run
-//!    alongside it there, so it queues its task directly, as a local `Signal` does.
+//!    that the probe places on the scheduler's own context (see [`ContextProbe`]) outside a sample
+//!    poll, with nothing on the wake stack (`Core::may_wake_directly`): nothing can run alongside
+//!    it there, so it queues its task directly, as a local `Signal` does.
 //! 4. Wait futures reach a task's bookkeeping only through [`task_of`], which accepts only our
 //!    wakers. A waker can reach another thread (that is its purpose), so what `task_of` exposes
 //!    is made of `shared.rs` cells (relaxed atomics). The run queue and the clock are touched only
@@ -284,9 +285,9 @@ fn wake(p: *const ()) {
     // SAFETY: every waker we make points at a header of a 'static scheduler (invariant 1).
     let core = unsafe { core_of(hdr) };
     // SAFETY: as above; only atomics and the write-once `idx` and probe are touched (invariant 3),
-    // unless the probe says this is the scheduler's own context.
+    // unless `may_wake_directly` says this is the scheduler's own context.
     let h = unsafe { &*hdr };
-    if core.on_home() {
+    if core.may_wake_directly() {
         // Nothing runs alongside the scheduler's own context (the probe's contract): straight
         // onto the run queue, with no atomic and nothing for the run loop to take afterwards.
         crate::state::wake(core, h);
