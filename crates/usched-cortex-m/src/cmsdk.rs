@@ -298,10 +298,11 @@ impl CmsdkClock {
 }
 
 impl Clock for CmsdkClock {
-    /// Thread mode or the active handler (`IPSR`): see the crate's `context.rs`.
+    /// Thread mode or the active handler (`IPSR`), once the program promised a single core
+    /// without an RTOS ([`Idler::assume_single_core`](crate::Idler::assume_single_core)).
     #[inline]
     fn context(&self) -> Option<usched::ContextProbe> {
-        Some(crate::context::EXCEPTION)
+        self.idler.context()
     }
 
     fn now(&self) -> Instant {

@@ -32,7 +32,7 @@
 //! scheduler spin.
 
 use core::cell::Cell;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use critical_section::Mutex;
 use usched::Wakeup;
@@ -50,6 +50,8 @@ use usched::Wakeup;
 pub struct Idler {
     sleeps: AtomicU32,
     before_wfi: Mutex<Cell<Hook>>,
+    /// Set by [`Idler::assume_single_core`]: the clock hands usched the `IPSR` probe.
+    single_core: AtomicBool,
 }
 
 /// What runs right before `WFI`, if anything.
@@ -69,7 +71,11 @@ impl Idler {
     /// assert_eq!(idler.sleeps(), 0);
     /// ```
     pub const fn new() -> Self {
-        Idler { sleeps: AtomicU32::new(0), before_wfi: Mutex::new(Cell::new(None)) }
+        Idler {
+            sleeps: AtomicU32::new(0),
+            before_wfi: Mutex::new(Cell::new(None)),
+            single_core: AtomicBool::new(false),
+        }
     }
 
     /// How many times the core has executed `WFI` here (wrapping at `u32::MAX`). A program that is
@@ -80,6 +86,37 @@ impl Idler {
     /// ```
     pub fn sleeps(&self) -> u32 {
         self.sleeps.load(Ordering::Relaxed)
+    }
+
+    /// Promises that this program runs on one core without an RTOS, so that the clock can tell
+    /// usched which context a wake comes from (`IPSR`: thread mode or which handler) and a wake on
+    /// the scheduler's own context queues its task without atomics ([`usched::Clock::context`]).
+    /// Call it before the scheduler's first `run`, which reads the clock's probe once. Without it,
+    /// every wake goes through usched's lock-free wake stack, which is sound anywhere.
+    ///
+    /// # Safety
+    /// No code that can call a usched waker runs on another core, or in another thread-mode thread
+    /// (an RTOS task): `IPSR` tells handlers apart, not cores or RTOS threads, and a wake it
+    /// mistook for the scheduler's own would race with the run loop (see the crate's `context.rs`).
+    ///
+    /// ```no_run
+    /// use usched_cortex_m::SysTickClock;
+    /// static CLOCK: SysTickClock = SysTickClock::new(25_000_000, 1_000);
+    /// // SAFETY: a single-core chip, no RTOS.
+    /// unsafe { CLOCK.idler().assume_single_core() };
+    /// ```
+    pub unsafe fn assume_single_core(&self) {
+        self.single_core.store(true, Ordering::Relaxed);
+    }
+
+    /// The probe this idler's clock returns from `Clock::context`: `IPSR` once
+    /// [`Idler::assume_single_core`] was promised, `None` before.
+    pub(crate) fn context(&self) -> Option<usched::ContextProbe> {
+        if self.single_core.load(Ordering::Relaxed) {
+            crate::context::EXCEPTION
+        } else {
+            None
+        }
     }
 
     /// Calls `hook` right before every `WFI`, with interrupts masked (`None` removes it). Uses: set

@@ -21,6 +21,12 @@
 //! [`IrqLine::signal`](usched::IrqLine::signal) (counted, ranked first), usched's
 //! [`Signal`](usched::Signal), or any `Waker` (an embassy-sync `Signal` a task awaits, say).
 //!
+//! On a single core without an RTOS, one `unsafe` promise,
+//! [`Idler::assume_single_core`](Idler::assume_single_core), lets every clock tell usched which
+//! wakes come from the scheduler's own context (`IPSR`): a task that wakes another through a
+//! `Waker` then queues it without atomic operations. Without the promise every wake takes usched's
+//! lock-free wake stack, which is sound anywhere, dual-core chips and RTOS threads included.
+//!
 //! ```no_run
 //! use core::time::Duration;
 //! use cortex_m_rt::{entry, exception};

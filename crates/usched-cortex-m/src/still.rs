@@ -72,10 +72,11 @@ impl StillClock {
 }
 
 impl Clock for StillClock {
-    /// Thread mode or the active handler (`IPSR`): see the crate's `context.rs`.
+    /// Thread mode or the active handler (`IPSR`), once the program promised a single core
+    /// without an RTOS ([`Idler::assume_single_core`](crate::Idler::assume_single_core)).
     #[inline]
     fn context(&self) -> Option<usched::ContextProbe> {
-        Some(crate::context::EXCEPTION)
+        self.idler.context()
     }
 
     #[inline]

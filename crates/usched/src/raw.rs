@@ -623,7 +623,8 @@ impl ContextProbe {
     /// # Safety
     /// Whenever two calls of `probe` return the same number, the code that made one call can
     /// neither preempt nor run in parallel with the code that made the other: one sequential
-    /// thread of execution. On a single-core Cortex-M without an RTOS, the active exception number
+    /// thread of execution. `probe` runs on every wake, from any thread or interrupt handler that
+    /// calls a waker: it must be callable there, and must not panic. On a single-core Cortex-M without an RTOS, the active exception number
     /// (`IPSR`: 0 in thread mode) qualifies; on a host, a number unique to each OS thread does
     /// (provided no signal handler calls a waker).
     ///

@@ -195,22 +195,17 @@ impl Core {
         }
     }
 
-    /// True if this code runs on the scheduler's own context, as the clock's probe tells.
-    #[inline]
-    pub(crate) fn on_home(&self) -> bool {
-        self.probe.get().is_some_and(|p| p.current() == self.home.get())
-    }
-
     /// True if a waker may queue its task directly (`raw::wake`): on the scheduler's own context,
     /// outside a sample poll, and with nothing on the wake stack. Otherwise the wake takes the
     /// stack, as it would without a probe, so that it changes neither the order of wakes (one
     /// from elsewhere that is still on the stack was earlier and must be queued first) nor a
     /// sampling pass (a sampled task woken during it keeps its offer for this pass, instead of
-    /// leaving the sampled list for the back of the run queue). The loads come first: they are
-    /// cheaper than the probe, and safe anywhere (atomics).
+    /// leaving the sampled list for the back of the run queue). Without a probe this is one load
+    /// and one branch; the other loads are atomics, safe anywhere.
     #[inline]
     pub(crate) fn may_wake_directly(&self) -> bool {
-        self.mode.get() == MODE_RUN && !self.wakes.pending() && self.on_home()
+        let Some(probe) = self.probe.get() else { return false };
+        probe.current() == self.home.get() && self.mode.get() == MODE_RUN && !self.wakes.pending()
     }
 
     /// Marks a task woken. Safe from any thread or interrupt handler.

@@ -550,7 +550,7 @@ fn qemu(e: &Env, md: &mut String) {
                 "size" => {
                     m.insert("size".to_string(), (kv["per_task"], kv["fixed"]));
                 }
-                "rr" | "pingpong" | "pingpong-waker" => {
+                "rr" | "pingpong" | "pingpong-waker" | "pingpong-waker-stack" => {
                     let key = format!("{name} {}", kv["n"]);
                     m.insert(key, (kv["ticks"] / tpi / kv["ops"], 0.0));
                 }
@@ -562,16 +562,20 @@ fn qemu(e: &Env, md: &mut String) {
     let (u, em) = (&res["usched"], &res["embassy"]);
     let _ = writeln!(md, "| workload | usched instr | embassy instr | **usched/embassy** |");
     let _ = writeln!(md, "|---|---:|---:|---:|");
-    for key in ["rr 1", "rr 10", "rr 100", "pingpong 2", "pingpong-waker 2"] {
-        // embassy has one ping-pong, through embassy-sync's `Signal`; usched has two: its own
-        // `Signal`, and embassy-sync's through the standard `Waker`.
-        let peer = if key == "pingpong-waker 2" { "pingpong 2" } else { key };
+    for key in ["rr 1", "rr 10", "rr 100", "pingpong 2", "pingpong-waker 2", "pingpong-waker-stack 2"] {
+        // embassy has one ping-pong, through embassy-sync's `Signal`; usched has three: its own
+        // `Signal`, and embassy-sync's through the standard `Waker`, with and without the port's
+        // single-core promise (`Idler::assume_single_core`).
+        let peer = if key.starts_with("pingpong-waker") { "pingpong 2" } else { key };
         let (a, b) = (u.get(key).map_or(f64::NAN, |v| v.0), em.get(peer).map_or(f64::NAN, |v| v.0));
         let label = match key {
             "pingpong 2" => "ping-pong, per round trip (usched: its own `Signal`)".to_string(),
-            "pingpong-waker 2" => {
-                "ping-pong through the standard `Waker` (embassy-sync `Signal` on both)".to_string()
-            }
+            "pingpong-waker 2" => "ping-pong through the standard `Waker` (embassy-sync `Signal` on both; \
+                                   the port's clock with `assume_single_core`)"
+                .to_string(),
+            "pingpong-waker-stack 2" => "ping-pong through the standard `Waker`, without \
+                                         `assume_single_core` (every wake through the wake stack)"
+                .to_string(),
             k => format!("round-robin N={}, per switch", &k[3..]),
         };
         let _ = writeln!(md, "| {label} | {} | {} | **{}** |", fmt(a), fmt(b), ratio(a, b));

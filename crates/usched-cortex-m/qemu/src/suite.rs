@@ -259,6 +259,45 @@ pub fn embassy_signal_from_interrupt_handler(s: S) {
     assert!(latency <= WAKE_LATENCY_BOUND_US, "woke {latency} us after the pend");
 }
 
+/// Two tasks wake each other through embassy-sync signals (thread-mode wakes, queued directly
+/// under the single-core promise the SysTick suite makes), and an interrupt handler that preempts
+/// a poll wakes a third task through a third signal (through the wake stack): exact order.
+pub fn waker_wakes_in_thread_mode_and_from_a_handler(s: S) {
+    static PING: embassy_sync::signal::Signal<CriticalSectionRawMutex, u32> =
+        embassy_sync::signal::Signal::new();
+    static PONG: embassy_sync::signal::Signal<CriticalSectionRawMutex, u32> =
+        embassy_sync::signal::Signal::new();
+    static LOG: Log = Log::new();
+    LOG.clear();
+    ESIG.reset();
+    on_irq(SOFT[1], || ESIG.signal(7));
+    s.spawn(async {
+        for i in 0..3 {
+            LOG.push(10 + i);
+            PING.signal(i);
+            assert_eq!(PONG.wait().await, i);
+        }
+        pend(SOFT[1]); // the handler runs at once, in this poll
+        LOG.push(19);
+    })
+    .unwrap();
+    s.spawn(async {
+        for i in 0..3 {
+            assert_eq!(PING.wait().await, i);
+            LOG.push(20 + i);
+            PONG.signal(i);
+        }
+    })
+    .unwrap();
+    s.spawn(async {
+        assert_eq!(ESIG.wait().await, 7);
+        LOG.push(30);
+    })
+    .unwrap();
+    run_on(s, &SYSTICK);
+    LOG.check(&[10, 20, 11, 21, 12, 22, 19, 30]);
+}
+
 /// Idle reaches `WFI` and the next interrupt ends it: on SysTick, one sleep per tick until the
 /// deadline (5 or 6 ticks for 5 ms, by phase).
 pub fn wfi_when_idle_systick(s: S) {

@@ -42,7 +42,12 @@ fn pingpong(s: &'static Sched<2, 32>, sig: &'static [Signal; 2], iters: u32) -> 
 /// the path drivers and HAL futures take.
 type WSig = embassy_sync::signal::Signal<NoopRawMutex, ()>;
 
-fn pingpong_waker(s: &'static Sched<2, 64>, sig: &'static [WSig; 2], iters: u32) -> (u32, u32) {
+fn pingpong_waker<C: usched::Clock>(
+    s: &'static Sched<2, 64>,
+    clock: &'static C,
+    sig: &'static [WSig; 2],
+    iters: u32,
+) -> (u32, u32) {
     let t0 = ticks();
     let _ = s.spawn(async move {
         for _ in 0..iters {
@@ -56,12 +61,18 @@ fn pingpong_waker(s: &'static Sched<2, 64>, sig: &'static [WSig; 2], iters: u32)
             sig[1].signal(());
         }
     });
-    s.run(&STILL);
+    s.run(clock);
     (iters, ticks() - t0)
 }
 
+/// A second still clock, on which the program makes no single-core promise: every wake goes
+/// through usched's wake stack (what a program gets from the port's clocks by default).
+static STILL_UNPROMISED: usched_cortex_m::StillClock = usched_cortex_m::StillClock::new();
+
 #[entry]
 fn main() -> ! {
+    // SAFETY: one core (QEMU's mps2-an386 models a single Cortex-M4), no RTOS.
+    unsafe { STILL.idler().assume_single_core() };
     timer_start();
     calibrate();
     let one = core::mem::size_of::<Sched<1, 32>>();
@@ -82,6 +93,19 @@ fn main() -> ! {
     report("pingpong", 2, pingpong(s2, sig, 1000), pingpong(s2, sig, 2000));
     let w2 = cortex_m::singleton!(: Sched<2, 64> = Sched::new()).unwrap();
     let wsig = cortex_m::singleton!(: [WSig; 2] = [WSig::new(), WSig::new()]).unwrap();
-    report("pingpong-waker", 2, pingpong_waker(w2, wsig, 1000), pingpong_waker(w2, wsig, 2000));
+    report(
+        "pingpong-waker",
+        2,
+        pingpong_waker(w2, &STILL, wsig, 1000),
+        pingpong_waker(w2, &STILL, wsig, 2000),
+    );
+    // The probe is read by a scheduler's first run: a scheduler of its own for the other clock.
+    let w3 = cortex_m::singleton!(: Sched<2, 64> = Sched::new()).unwrap();
+    report(
+        "pingpong-waker-stack",
+        2,
+        pingpong_waker(w3, &STILL_UNPROMISED, wsig, 1000),
+        pingpong_waker(w3, &STILL_UNPROMISED, wsig, 2000),
+    );
     exit()
 }
