@@ -52,6 +52,9 @@ fn main() -> ! {
     let gpiob = dp.GPIOB.split(&mut rcc);
     let usr = gpiob.pb3.into_pull_up_input();
     CLOCK.start(cp.SYST);
+    // SAFETY: the STM32F405 has one core and no RTOS runs here: thread mode is one sequential
+    // thread, so wakes in thread mode may skip usched's atomics.
+    unsafe { CLOCK.idler().assume_single_core() };
 
     let sched: &'static Sched<6, 128> = SCHED.take();
     let periods = [200, 700, 1200, 1700].map(Duration::from_millis);
