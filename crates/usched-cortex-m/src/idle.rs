@@ -105,6 +105,7 @@ impl Idler {
     /// // SAFETY: a single-core chip, no RTOS.
     /// unsafe { CLOCK.idler().assume_single_core() };
     /// ```
+    // SAFETY: (for callers) the contract above; `context.rs` relies on it for the probe.
     pub unsafe fn assume_single_core(&self) {
         self.single_core.store(true, Ordering::Relaxed);
     }

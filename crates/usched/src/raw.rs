@@ -633,6 +633,7 @@ impl ContextProbe {
     /// // SAFETY: a program with one thread and no handlers.
     /// let _ = unsafe { usched::ContextProbe::new(one) };
     /// ```
+    // SAFETY: (for callers) the contract above; the scheduler relies on it in `raw::wake`.
     pub const unsafe fn new(probe: fn() -> usize) -> Self {
         ContextProbe(probe)
     }
