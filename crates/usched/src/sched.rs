@@ -30,7 +30,7 @@ use core::future::Future;
 use core::mem::size_of;
 use core::task::Poll;
 
-use crate::deadlines::DeadlineHeap;
+use crate::deadlines::HeapCell;
 use crate::free_slots::FreeSlots;
 use crate::header::{Header, MAX_SLOTS, SERIAL_MASK};
 use crate::raw::{Storage, HEADERS_OFFSET};
@@ -118,7 +118,9 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     /// What each `JOINING` slot joins (see `Core::join_targets`): read only while the slot is
     /// `JOINING`, and written when it becomes so, so it needs no set-up.
     pub(crate) join_targets: [Cell<u16>; N],
-    pub(crate) timers: DeadlineHeap<N>,
+    /// The deadline heap's cells, one per slot (`deadlines.rs`): the core reaches them through
+    /// `Core::deadlines`; all zero bytes is an empty heap, so they need no set-up.
+    pub(crate) heap_cells: [HeapCell; N],
     pub(crate) free: FreeSlots,
     pub(crate) live: Cell<usize>,
     pub(crate) paused: Cell<usize>,
@@ -172,7 +174,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             headers: [const { Header::empty() }; N],
             links: [const { Cell::new(0) }; N],
             join_targets: [const { Cell::new(0) }; N],
-            timers: DeadlineHeap::new(),
+            heap_cells: [const { HeapCell::new() }; N],
             free: FreeSlots::new(),
             live: Cell::new(0),
             paused: Cell::new(0),
@@ -208,8 +210,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             h.idx.set(i as u16);
         }
         self.free.init(&self.links);
-        self.timers.init();
-        self.core.init(&self.headers, &self.links, &self.join_targets);
+        self.core.init(&self.headers, &self.links, &self.join_targets, &self.heap_cells);
     }
 
     // ----- spawning -----------------------------------------------------------------------
@@ -579,8 +580,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 (ops.fire)(&self.core, now);
             }
         }
-        match self.timers.first() {
-            Some(top) if self.headers[top].deadline() <= now => Urgent::Run(top),
+        // Deadlines exist only once a wait has asked for one (`deadlines.rs`).
+        match self.core.heap_ops.get().and_then(|ops| (ops.first)(&self.core)) {
+            Some(top) if self.headers.get(top).is_some_and(|h| h.deadline() <= now) => Urgent::Run(top),
             _ => Urgent::None,
         }
     }
@@ -680,7 +682,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         }
         let now = clock.now();
-        let heap = self.timers.first().map(|top| self.headers[top].deadline());
+        let heap = self.core.heap_ops.get().and_then(|ops| (ops.first)(&self.core));
+        let heap = heap.and_then(|top| self.headers.get(top)).map(Header::deadline);
         let foreign = self.core.foreign_ops.get().and_then(|ops| (ops.next)(&self.core));
         let deadline = match (heap, foreign) {
             (Some(a), Some(b)) => Some(a.min(b)),

@@ -116,6 +116,12 @@ pub(crate) struct Core {
     /// How to fire and look at those timers, set by the first one armed: a program whose timed
     /// waits never meet a combinator's waker (or that has none) links none of that code.
     pub(crate) foreign_ops: Cell<Option<&'static crate::raw::ForeignOps>>,
+    /// The armed deadlines (`deadlines.rs`), over the scheduler's cells (given by `Sched::init`).
+    pub(crate) deadlines: crate::deadlines::DeadlineHeap,
+    /// How to use them (`deadlines::HeapOps`), set by the first deadline a wait asks for
+    /// (`TaskRef::request_deadline`): `None` means no deadline is armed, and a program without
+    /// timed waits links none of the heap.
+    pub(crate) heap_ops: Cell<Option<&'static crate::deadlines::HeapOps>>,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
 }
@@ -144,6 +150,8 @@ impl Core {
             join_to: Cell::new(0),
             foreign: Cell::new(ptr::null()),
             foreign_ops: Cell::new(None),
+            deadlines: crate::deadlines::DeadlineHeap::new(),
+            heap_ops: Cell::new(None),
             join_targets: crate::raw::StaticSlice::empty(),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),
@@ -157,9 +165,11 @@ impl Core {
         headers: &'static [Header],
         links: &'static [Cell<u16>],
         join_targets: &'static [Cell<u16>],
+        heap_cells: &'static [crate::deadlines::HeapCell],
     ) {
         self.headers.set(headers);
         self.join_targets.set(join_targets);
+        self.deadlines.init(heap_cells);
         self.ready.init(links);
         self.sampled.init();
         self.sampled_join.set(NIL);

@@ -299,6 +299,24 @@ pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
     true
 }
 
+/// A task in state `s` enters the deadline heap if `s` puts it there (invariant 2). Out of line,
+/// and through the heap's operations, which only a timed wait installs (`deadlines.rs`): without
+/// them no state has the `T` flag, and this is a call that does nothing.
+#[inline(never)]
+fn enter_heap(core: &Core, idx: usize, s: State) {
+    if let Some(ops) = core.heap_ops.get() {
+        (ops.enter)(core, idx, s);
+    }
+}
+
+/// A task in state `s` leaves the deadline heap if `s` puts it there (as `enter_heap`).
+#[inline(never)]
+fn leave_heap(core: &Core, idx: usize, s: State) {
+    if let Some(ops) = core.heap_ops.get() {
+        (ops.leave)(core, idx, s);
+    }
+}
+
 #[cold]
 fn wake_other(core: &Core, hdr: &Header, s: State) {
     if s.waiting() {
@@ -325,24 +343,12 @@ fn wake_other(core: &Core, hdr: &Header, s: State) {
 }
 
 impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
-    /// Puts slot `idx` in the deadline heap.
-    fn heap_insert(&self, idx: usize) {
-        self.timers.insert(&self.headers, idx, &self.core.tally);
-    }
-
-    /// Takes slot `idx` out of the deadline heap.
-    fn heap_remove(&self, idx: usize) {
-        self.timers.remove(&self.headers, idx, &self.core.tally);
-    }
-
     /// Takes a task off whichever structures its state puts it on (invariants 1–3).
     fn leave_structures(&self, idx: usize, s: State) {
         if s.kind() == State::QUEUED {
             self.core.ready.remove(idx as u16);
         }
-        if s.in_heap() {
-            self.heap_remove(idx);
-        }
+        leave_heap(&self.core, idx, s);
         if s.in_sampled() {
             self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
         }
@@ -350,9 +356,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// Puts a task on the heap and the sampled list if its state says so (invariants 2–3).
     fn enter_structures(&self, idx: usize, s: State) {
-        if s.in_heap() {
-            self.heap_insert(idx);
-        }
+        enter_heap(&self.core, idx, s);
         if s.in_sampled() {
             self.core.sampled.add(&self.links, idx, s.poller(), &self.core.tally);
         }
@@ -378,9 +382,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             h.set_state(s.to(State::READY_PAUSED));
             return false;
         }
-        if s.in_heap() {
-            self.heap_remove(idx);
-        }
+        leave_heap(&self.core, idx, s);
         h.set_state(State::RUNNING);
         true
     }
@@ -491,9 +493,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return;
         }
         self.paused.set(self.paused.get() + 1);
-        if s.in_heap() {
-            self.heap_remove(idx);
-        }
+        leave_heap(&self.core, idx, s);
         if s.in_sampled() {
             self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
         }
@@ -585,7 +585,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if s.paused() && s.kind() != State::EMPTY {
                 paused += 1;
             }
-            assert_eq!(self.timers.contains(i), s.in_heap(), "slot {i} heap membership, state {s:?}");
+            assert_eq!(self.core.deadlines.contains(i), s.in_heap(), "slot {i} heap membership, state {s:?}");
             heap += usize::from(s.in_heap());
             if s.in_sampled() {
                 sampled += 1;
@@ -612,14 +612,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         assert_eq!(on_ring, queued, "queued slots on the ring");
         assert_eq!(live, self.live.get(), "live count");
         assert_eq!(paused, self.paused.get(), "paused count");
-        assert_eq!(heap, self.timers.len(), "heap length");
+        assert_eq!(heap, self.core.deadlines.len(), "heap length");
+        assert!(
+            heap == 0 || self.core.heap_ops.get().is_some(),
+            "deadlines armed without the heap's operations"
+        );
+        self.core.deadlines.check(&self.headers);
         assert_eq!(sampled, self.core.sampled.len(), "sampled length");
         assert_eq!(pollers, self.core.sampled.pollers(), "poller count");
         // Equal, except while `spawn_with`'s `make` runs: its slot is off the free list and not
         // yet live, and `make` may itself run the scheduler or spawn (tests/edges.rs).
         assert!(self.free.len() <= N - live, "free count {} with {live} of {N} live", self.free.len());
         let foreign = usize::from(!self.core.foreign.get().is_null());
-        let registered = self.timers.len() + self.core.sampled.len() + foreign;
+        let registered = self.core.deadlines.len() + self.core.sampled.len() + foreign;
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
     }
 }
