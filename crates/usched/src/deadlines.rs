@@ -88,6 +88,8 @@ fn enter(core: &Core, idx: usize, s: State) {
     debug_assert!(view.position(idx, n).is_none(), "slot {idx} is in the deadline heap already");
     heap.len.set(n + 1);
     core.tally.add();
+    // A task with a deadline may be queued: its turn takes `Sched::dequeued_slow`'s path.
+    core.dequeue_hook.set(Some(crate::state::dequeued));
     view.place(n, idx as u16, n + 1);
 }
 

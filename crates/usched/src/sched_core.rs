@@ -122,6 +122,9 @@ pub(crate) struct Core {
     /// (`TaskRef::request_deadline`): `None` means no deadline is armed, and a program without
     /// timed waits links none of the heap.
     pub(crate) heap_ops: Cell<Option<&'static crate::deadlines::HeapOps>>,
+    /// The turn of a queued task with flags (`state::dequeued`), set by the first pause or the
+    /// first deadline in the heap, the only ways a queued task gets flags.
+    pub(crate) dequeue_hook: Cell<Option<crate::state::Dequeued>>,
     #[cfg(feature = "std")]
     runner: std::sync::Mutex<Option<std::thread::Thread>>,
 }
@@ -152,6 +155,7 @@ impl Core {
             foreign_ops: Cell::new(None),
             deadlines: crate::deadlines::DeadlineHeap::new(),
             heap_ops: Cell::new(None),
+            dequeue_hook: Cell::new(None),
             join_targets: crate::raw::StaticSlice::empty(),
             #[cfg(feature = "std")]
             runner: std::sync::Mutex::new(None),

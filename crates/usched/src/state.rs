@@ -43,7 +43,7 @@
 //! | transition     | from → to                                            | made by                   | touches |
 //! |----------------|------------------------------------------------------|---------------------------|---------|
 //! | `spawned`      | `EMPTY` → `QUEUED`                                   | `spawn`                   | free list, run queue |
-//! | `dequeued_slow`| `QUEUED` → `RUNNING`; paused: → `READY_PAUSED` (a plain `QUEUED` task's turn skips it) | run loop (queue's turn)   | heap |
+//! | `dequeued_slow`| `QUEUED` → `RUNNING`; paused: → `READY_PAUSED` (a plain `QUEUED` task's turn skips it; through `Core::dequeue_hook`, see `dequeued`) | run loop (queue's turn)   | heap |
 //! | `picked`       | `WAITING`/`JOINING`/`QUEUED` → `RUNNING`             | run loop (deadline or event) | all three |
 //! | `completed`    | `RUNNING` → `DROPPING` (its future returned `Ready`) | the task's typed poll (`raw.rs`) | — |
 //! | `polled_slow`  | `RUNNING` → `QUEUED`/`WAITING`/`JOINING`/`READY_PAUSED`, or `finish` | run loop | run queue, heap, sampled |
@@ -299,6 +299,27 @@ pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
     true
 }
 
+/// The type of [`dequeued`], as `Core::dequeue_hook` holds it.
+pub(crate) type Dequeued = fn(&Core, usize) -> bool;
+
+/// `Sched::dequeued_slow`'s work (`QUEUED` → `RUNNING`; paused: → `READY_PAUSED`), reached
+/// through `Core::dequeue_hook`.
+pub(crate) fn dequeued(core: &Core, idx: usize) -> bool {
+    let Some(h) = core.headers().get(idx) else { return false };
+    let s = h.state();
+    debug_assert_eq!(s.kind(), State::QUEUED, "a slot on the run queue is not queued");
+    if s.kind() != State::QUEUED {
+        return false;
+    }
+    if s.paused() {
+        h.set_state(s.to(State::READY_PAUSED));
+        return false;
+    }
+    leave_heap(core, idx, s);
+    h.set_state(State::RUNNING);
+    true
+}
+
 /// A task in state `s` enters the deadline heap if `s` puts it there (invariant 2). Out of line,
 /// and through the heap's operations, which only a timed wait installs (`deadlines.rs`): without
 /// them no state has the `T` flag, and this is a call that does nothing.
@@ -370,21 +391,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// A task whose run-queue turn came and whose state is not plain `QUEUED`, taken off the ring:
     /// returns true if it is to be polled now (its state is then `RUNNING`).
+    ///
+    /// Only two flags can be on a queued task: `PAUSED` and `T`. The first pause and the first
+    /// deadline to enter the heap install [`dequeued`] (`Core::dequeue_hook`), so a program with
+    /// neither links none of it.
     #[cold]
     pub(crate) fn dequeued_slow(&self, idx: usize) -> bool {
-        let h = &self.headers[idx];
-        let s = h.state();
-        debug_assert_eq!(s.kind(), State::QUEUED, "a slot on the run queue is not queued");
-        if s.kind() != State::QUEUED {
-            return false;
+        match self.core.dequeue_hook.get() {
+            Some(dequeued) => dequeued(&self.core, idx),
+            None => {
+                debug_assert!(false, "slot {idx}: a flagged queued task, yet nothing was paused or armed");
+                false
+            }
         }
-        if s.paused() {
-            h.set_state(s.to(State::READY_PAUSED));
-            return false;
-        }
-        leave_heap(&self.core, idx, s);
-        h.set_state(State::RUNNING);
-        true
     }
 
     /// A task chosen by its deadline or its event: it leaves every structure and runs now.
@@ -493,6 +512,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return;
         }
         self.paused.set(self.paused.get() + 1);
+        // A paused task may be queued: its turn takes `dequeued_slow`'s path.
+        self.core.dequeue_hook.set(Some(dequeued));
         leave_heap(&self.core, idx, s);
         if s.in_sampled() {
             self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
