@@ -53,10 +53,10 @@ impl HeapCell {
     }
 }
 
-/// The heap as the core holds it: the scheduler's cells and how many are in use.
+/// The heap's cells as the core holds them. (How many are in use is `Core::heap_len`: a `u16`,
+/// as slot indices are, beside another small field of the core, so that it costs no word.)
 pub(crate) struct DeadlineHeap {
     cells: StaticSlice<HeapCell>,
-    len: Cell<usize>,
 }
 
 /// What the scheduler does with deadlines, reached through `Core::heap_ops`, which the first
@@ -79,14 +79,14 @@ fn enter(core: &Core, idx: usize, s: State) {
     if !s.in_heap() {
         return;
     }
-    let (heap, view) = (&core.deadlines, core.deadlines.view(core.headers()));
-    let n = heap.len.get();
+    let (len, view) = (&core.heap_len, core.deadlines.view(core.headers()));
+    let n = usize::from(len.get());
     if n >= view.cells.len() || idx >= view.cells.len() {
         debug_assert!(false, "deadline heap overflow: slot {idx} at {n}");
         return; // cannot happen: every slot is in the heap at most once
     }
     debug_assert!(view.position(idx, n).is_none(), "slot {idx} is in the deadline heap already");
-    heap.len.set(n + 1);
+    len.set((n + 1) as u16);
     core.tally.add();
     // A task with a deadline may be queued: its turn takes `Sched::dequeued_slow`'s path.
     core.dequeue_hook.set(Some(crate::state::dequeued));
@@ -98,10 +98,11 @@ fn leave(core: &Core, idx: usize, s: State) {
     if !s.in_heap() {
         return;
     }
-    let (heap, view) = (&core.deadlines, core.deadlines.view(core.headers()));
-    let Some(pos) = view.position(idx, heap.len.get()) else { return };
-    let n = heap.len.get() - 1; // `position` found it, so the heap is not empty
-    heap.len.set(n);
+    let view = core.deadlines.view(core.headers());
+    let len = usize::from(core.heap_len.get());
+    let Some(pos) = view.position(idx, len) else { return };
+    let n = len - 1; // `position` found it, so the heap is not empty
+    core.heap_len.set(n as u16);
     core.tally.sub();
     if pos != n {
         // The last entry fills the hole.
@@ -111,17 +112,16 @@ fn leave(core: &Core, idx: usize, s: State) {
 
 /// `HeapOps::first`.
 fn first(core: &Core) -> Option<usize> {
-    let heap = &core.deadlines;
-    if heap.len.get() == 0 {
+    if core.heap_len.get() == 0 {
         return None;
     }
-    heap.cells.get(0).map(|c| usize::from(c.at.get()))
+    core.deadlines.cells.get(0).map(|c| usize::from(c.at.get()))
 }
 
 impl DeadlineHeap {
     /// Empty, and with no cells until [`init`](Self::init) (all zero bytes, see `Sched::new`).
     pub(crate) const fn new() -> Self {
-        DeadlineHeap { cells: StaticSlice::empty(), len: Cell::new(0) }
+        DeadlineHeap { cells: StaticSlice::empty() }
     }
 
     /// From now on, the scheduler's cells, one per slot (all zero: an empty heap). Once, by
@@ -135,22 +135,16 @@ impl DeadlineHeap {
         View { cells: self.cells.as_slice(), headers }
     }
 
-    /// How many deadlines are armed (the run loop reads the tally instead; kept for the checks).
+    /// Slot `idx` is in a heap of `len` entries.
     #[cfg(debug_assertions)]
-    pub(crate) fn len(&self) -> usize {
-        self.len.get()
+    pub(crate) fn contains(&self, idx: usize, len: usize) -> bool {
+        self.view(&[]).position(idx, len).is_some()
     }
 
-    /// Slot `idx` is in the heap.
+    /// Checks the order and positions of a heap of `len` entries (debug builds: `Sched::check`).
     #[cfg(debug_assertions)]
-    pub(crate) fn contains(&self, idx: usize) -> bool {
-        self.view(&[]).position(idx, self.len.get()).is_some()
-    }
-
-    /// Checks the heap's order and positions (debug builds: `Sched::check`).
-    #[cfg(debug_assertions)]
-    pub(crate) fn check(&self, headers: &[Header]) {
-        let (len, view) = (self.len.get(), self.view(headers));
+    pub(crate) fn check(&self, headers: &[Header], len: usize) {
+        let view = self.view(headers);
         assert!(len <= view.cells.len(), "heap length {len} past its cells");
         for pos in 0..len {
             let idx = view.at(pos);
@@ -270,7 +264,7 @@ mod tests {
         const N: usize = 64;
         let headers: &'static [Header] = std::boxed::Box::leak((0..N).map(|_| Header::empty()).collect());
         let cells: &'static [HeapCell] = std::boxed::Box::leak((0..N).map(|_| HeapCell::new()).collect());
-        let heap = DeadlineHeap::new();
+        let (heap, len) = (DeadlineHeap::new(), Cell::new(0u16));
         heap.init(cells);
         let view = heap.view(headers);
         let mut seed = 0x2545_f491_4f6c_dd1d;
@@ -281,28 +275,28 @@ mod tests {
         for round in 0..4000 {
             let r = rng(&mut seed);
             let idx = (r % N as u64) as usize;
-            let n = heap.len.get();
+            let n = usize::from(len.get());
             if let Some(pos) = view.position(idx, n) {
                 // Leave (as `leave` does).
-                heap.len.set(n - 1);
+                len.set((n - 1) as u16);
                 if pos != n - 1 {
                     view.place(pos, view.at(n - 1), n - 1);
                 }
                 inside.retain(|&i| i != idx);
             } else {
                 headers[idx].set_deadline((r >> 8) % 16); // many equal deadlines
-                heap.len.set(n + 1);
+                len.set((n + 1) as u16);
                 view.place(n, idx as u16, n + 1);
                 inside.push(idx);
             }
-            heap.check(headers);
-            assert_eq!(heap.len.get(), inside.len(), "round {round}");
+            heap.check(headers, usize::from(len.get()));
+            assert_eq!(usize::from(len.get()), inside.len(), "round {round}");
             for &i in &inside {
-                assert!(heap.contains(i), "slot {i} lost in round {round}");
+                assert!(heap.contains(i, inside.len()), "slot {i} lost in round {round}");
             }
             // The top is the earliest deadline, then the oldest serial.
             let want = inside.iter().copied().min_by_key(|&i| (headers[i].deadline(), headers[i].serial()));
-            let top = (heap.len.get() != 0).then(|| usize::from(view.at(0)));
+            let top = (len.get() != 0).then(|| usize::from(view.at(0)));
             assert_eq!(top, want, "round {round}");
         }
     }

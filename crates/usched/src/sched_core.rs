@@ -107,6 +107,9 @@ pub(crate) struct Core {
     pub(crate) join_hook: Cell<Option<&'static crate::state::JoinOps>>,
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
+    /// How many deadlines are armed in `deadlines` (here, beside `join_to`, so that the two share
+    /// a word).
+    pub(crate) heap_len: Cell<u16>,
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (given by `Sched::init`;
     /// an entry is meaningful only while its slot is `JOINING`).
     join_targets: crate::raw::StaticSlice<Cell<u16>>,
@@ -151,6 +154,7 @@ impl Core {
             joiners: Cell::new(0),
             join_hook: Cell::new(None),
             join_to: Cell::new(0),
+            heap_len: Cell::new(0),
             foreign: Cell::new(ptr::null()),
             foreign_ops: Cell::new(None),
             deadlines: crate::deadlines::DeadlineHeap::new(),

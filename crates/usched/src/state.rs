@@ -598,6 +598,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cfg(debug_assertions)]
     pub(crate) fn check(&self) {
         let (mut live, mut paused, mut heap, mut sampled, mut pollers) = (0, 0, 0, 0, 0);
+        let heap_len = usize::from(self.core.heap_len.get());
         for (i, h) in self.headers.iter().enumerate() {
             let s = h.state();
             if s.kind() != State::EMPTY {
@@ -606,7 +607,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if s.paused() && s.kind() != State::EMPTY {
                 paused += 1;
             }
-            assert_eq!(self.core.deadlines.contains(i), s.in_heap(), "slot {i} heap membership, state {s:?}");
+            assert_eq!(
+                self.core.deadlines.contains(i, heap_len),
+                s.in_heap(),
+                "slot {i} heap membership, state {s:?}"
+            );
             heap += usize::from(s.in_heap());
             if s.in_sampled() {
                 sampled += 1;
@@ -633,19 +638,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         assert_eq!(on_ring, queued, "queued slots on the ring");
         assert_eq!(live, self.live.get(), "live count");
         assert_eq!(paused, self.paused.get(), "paused count");
-        assert_eq!(heap, self.core.deadlines.len(), "heap length");
+        assert_eq!(heap, heap_len, "heap length");
         assert!(
             heap == 0 || self.core.heap_ops.get().is_some(),
             "deadlines armed without the heap's operations"
         );
-        self.core.deadlines.check(&self.headers);
+        self.core.deadlines.check(&self.headers, heap_len);
         assert_eq!(sampled, self.core.sampled.len(), "sampled length");
         assert_eq!(pollers, self.core.sampled.pollers(), "poller count");
         // Equal, except while `spawn_with`'s `make` runs: its slot is off the free list and not
         // yet live, and `make` may itself run the scheduler or spawn (tests/edges.rs).
         assert!(self.free.len() <= N - live, "free count {} with {live} of {N} live", self.free.len());
         let foreign = usize::from(!self.core.foreign.get().is_null());
-        let registered = self.core.deadlines.len() + self.core.sampled.len() + foreign;
+        let registered = heap_len + self.core.sampled.len() + foreign;
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
     }
 }
