@@ -14,8 +14,9 @@
 //! [`HeapOps`], a table of functions in the scheduler's core (`Core::heap_ops`) that is `None`
 //! until the first timed wait asks for a deadline (`TaskRef::request_deadline`, `wait.rs`):
 //! until then they behave as if no deadline were armed, and a program with no timed wait links
-//! none of the heap. That is how joins (`Core::join_hook`) and timers inside combinators
-//! (`Core::foreign_ops`) are installed too.
+//! none of the heap. That is how joins (`Core::join_hook`) are installed too; the run loop and
+//! `idle` look at the heap, and at timers inside combinators, through [`TimerOps`]
+//! (`Core::timer_ops`), installed the same way.
 //!
 //! Because a wait future knows neither the scheduler's `N` nor its type, the heap is not generic:
 //! its storage is one cell pair per slot in the scheduler ([`HeapCell`]), which the core holds
@@ -67,12 +68,54 @@ pub(crate) struct HeapOps {
     pub(crate) enter: fn(&Core, usize, State),
     /// Slot `idx`, whose state was `s`, leaves the heap if `s` put it there.
     pub(crate) leave: fn(&Core, usize, State),
-    /// The slot due first.
-    pub(crate) first: fn(&Core) -> Option<usize>,
 }
 
 /// The deadline heap's operations: installed by `TaskRef::request_deadline`.
-pub(crate) static HEAP_OPS: HeapOps = HeapOps { enter, leave, first };
+pub(crate) static HEAP_OPS: HeapOps = HeapOps { enter, leave };
+
+/// What the run loop and `idle` ask about time, reached through `Core::timer_ops`: a program that
+/// arms no timer makes one test where it would look at the heap and at the timers inside
+/// combinators (`raw::ForeignTimer`). The first deadline to enter the heap installs
+/// [`TIMER_OPS`], unless the first foreign timer installed [`TIMER_OPS_FOREIGN`] already, which
+/// looks at both and replaces it.
+pub(crate) struct TimerOps {
+    /// Fires the timers inside combinators that are due at the given time (µs), then returns the
+    /// heap's top slot if it is due too.
+    pub(crate) due: fn(&Core, u64) -> Option<usize>,
+    /// The earliest deadline (µs), in the heap or inside a combinator.
+    pub(crate) next: fn(&Core) -> Option<u64>,
+}
+
+/// The heap alone.
+pub(crate) static TIMER_OPS: TimerOps = TimerOps { due: heap_due, next: heap_next };
+
+/// The heap and the timers inside combinators.
+pub(crate) static TIMER_OPS_FOREIGN: TimerOps = TimerOps { due: all_due, next: all_next };
+
+/// `TimerOps::due` for the heap alone.
+fn heap_due(core: &Core, now: u64) -> Option<usize> {
+    let top = first(core)?;
+    core.headers().get(top).is_some_and(|h| h.deadline() <= now).then_some(top)
+}
+
+/// `TimerOps::next` for the heap alone.
+fn heap_next(core: &Core) -> Option<u64> {
+    first(core).and_then(|top| core.headers().get(top)).map(Header::deadline)
+}
+
+/// `TimerOps::due` with foreign timers: due ones wake their combinators, which queue their tasks.
+fn all_due(core: &Core, now: u64) -> Option<usize> {
+    core.fire_foreign(now);
+    heap_due(core, now)
+}
+
+/// `TimerOps::next` with foreign timers.
+fn all_next(core: &Core) -> Option<u64> {
+    match (heap_next(core), core.next_foreign()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
 
 /// `HeapOps::enter`.
 fn enter(core: &Core, idx: usize, s: State) {
@@ -88,8 +131,12 @@ fn enter(core: &Core, idx: usize, s: State) {
     debug_assert!(view.position(idx, n).is_none(), "slot {idx} is in the deadline heap already");
     len.set((n + 1) as u16);
     core.tally.add();
-    // A task with a deadline may be queued: its turn takes `Sched::dequeued_slow`'s path.
+    // A task with a deadline may be queued: its turn takes `Sched::dequeued_slow`'s path. And
+    // the run loop and `idle` look at the heap from now on.
     core.dequeue_hook.set(Some(crate::state::dequeued));
+    if core.timer_ops.get().is_none() {
+        core.timer_ops.set(Some(&TIMER_OPS));
+    }
     view.place(n, idx as u16, n + 1);
 }
 
@@ -110,7 +157,7 @@ fn leave(core: &Core, idx: usize, s: State) {
     }
 }
 
-/// `HeapOps::first`.
+/// The slot due first.
 fn first(core: &Core) -> Option<usize> {
     if core.heap_len.get() == 0 {
         return None;

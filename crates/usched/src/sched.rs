@@ -573,17 +573,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 other => return other,
             }
         }
-        let now = clock.now().as_micros();
-        if !self.core.foreign.get().is_null() {
-            // Due timers inside combinators wake their combinators, which queue their tasks.
-            if let Some(ops) = self.core.foreign_ops.get() {
-                (ops.fire)(&self.core, now);
-            }
-        }
-        // Deadlines exist only once a wait has asked for one (`deadlines.rs`).
-        match self.core.heap_ops.get().and_then(|ops| (ops.first)(&self.core)) {
-            Some(top) if self.headers.get(top).is_some_and(|h| h.deadline() <= now) => Urgent::Run(top),
-            _ => Urgent::None,
+        // Timers exist only once a wait has armed one (`deadlines::TimerOps`): due timers inside
+        // combinators wake their combinators, and the heap's top is returned if it is due.
+        match self.core.timer_ops.get().and_then(|ops| (ops.due)(&self.core, clock.now().as_micros())) {
+            Some(top) => Urgent::Run(top),
+            None => Urgent::None,
         }
     }
 
@@ -682,14 +676,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         }
         let now = clock.now();
-        let heap = self.core.heap_ops.get().and_then(|ops| (ops.first)(&self.core));
-        let heap = heap.and_then(|top| self.headers.get(top)).map(Header::deadline);
-        let foreign = self.core.foreign_ops.get().and_then(|ops| (ops.next)(&self.core));
-        let deadline = match (heap, foreign) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-        .map(Instant::from_micros);
+        let deadline =
+            self.core.timer_ops.get().and_then(|ops| (ops.next)(&self.core)).map(Instant::from_micros);
         #[cfg(feature = "sampling")]
         let until = if self.core.sampled.pollers() != 0 {
             let p = Instant::from_micros(now.as_micros().saturating_add(self.poll_interval_us.get()));

@@ -116,15 +116,17 @@ pub(crate) struct Core {
     /// Timed waits polled by combinators with wakers of their own (`raw::ForeignTimer`): the
     /// first node (null: none).
     pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
-    /// How to fire and look at those timers, set by the first one armed: a program whose timed
-    /// waits never meet a combinator's waker (or that has none) links none of that code.
-    pub(crate) foreign_ops: Cell<Option<&'static crate::raw::ForeignOps>>,
     /// The armed deadlines (`deadlines.rs`), over the scheduler's cells (given by `Sched::init`).
     pub(crate) deadlines: crate::deadlines::DeadlineHeap,
     /// How to use them (`deadlines::HeapOps`), set by the first deadline a wait asks for
     /// (`TaskRef::request_deadline`): `None` means no deadline is armed, and a program without
     /// timed waits links none of the heap.
     pub(crate) heap_ops: Cell<Option<&'static crate::deadlines::HeapOps>>,
+    /// What the run loop and `idle` ask about time (`deadlines::TimerOps`), set by the first
+    /// deadline in the heap (heap only) and by the first foreign timer (heap and foreign timers):
+    /// `None` means no timer of either kind, and a program whose timed waits never meet a
+    /// combinator's waker links none of the foreign timers' firing.
+    pub(crate) timer_ops: Cell<Option<&'static crate::deadlines::TimerOps>>,
     /// The turn of a queued task with flags (`state::dequeued`), set by the first pause or the
     /// first deadline in the heap, the only ways a queued task gets flags.
     pub(crate) dequeue_hook: Cell<Option<crate::state::Dequeued>>,
@@ -156,9 +158,9 @@ impl Core {
             join_to: Cell::new(0),
             heap_len: Cell::new(0),
             foreign: Cell::new(ptr::null()),
-            foreign_ops: Cell::new(None),
             deadlines: crate::deadlines::DeadlineHeap::new(),
             heap_ops: Cell::new(None),
+            timer_ops: Cell::new(None),
             dequeue_hook: Cell::new(None),
             join_targets: crate::raw::StaticSlice::empty(),
             #[cfg(feature = "std")]
