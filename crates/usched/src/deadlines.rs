@@ -10,13 +10,15 @@
 //! (its event came first, the task was paused or stopped) leaves in O(log n) instead of lingering.
 //!
 //! A program that never waits with a deadline needs none of it, yet the run loop, `idle` and the
-//! state transitions are compiled into every program. So they reach the heap only through
-//! [`HeapOps`], a table of functions in the scheduler's core (`Core::heap_ops`) that is `None`
-//! until the first timed wait asks for a deadline (`TaskRef::request_deadline`, `wait.rs`):
-//! until then they behave as if no deadline were armed, and a program with no timed wait links
-//! none of the heap. That is how joins (`Core::join_hook`) are installed too; the run loop and
-//! `idle` look at the heap, and at timers inside combinators, through [`TimerOps`]
-//! (`Core::timer_ops`), installed the same way.
+//! state transitions are compiled into every program. So they reach it only through tables of
+//! functions in the scheduler's core that are `None` until first use, as joins do
+//! (`Core::join_hook`): the state transitions through [`HeapOps`] (`Core::heap_ops`), set by the
+//! first timed wait that asks for a deadline (`TaskRef::request_deadline`, `wait.rs`); the run
+//! loop and `idle` through [`TimerOps`] (`Core::timer_ops`), set by the first deadline to enter
+//! the heap or the first timer armed inside a combinator; and the turn of a queued task that has
+//! a deadline through `Core::dequeue_hook` (`state::dequeued`, also set by the first pause).
+//! Where a table is `None` they behave as if no deadline were armed, and a program with no timed
+//! wait links none of the heap.
 //!
 //! Because a wait future knows neither the scheduler's `N` nor its type, the heap is not generic:
 //! its storage is one cell pair per slot in the scheduler ([`HeapCell`]), which the core holds
