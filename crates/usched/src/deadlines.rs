@@ -1,128 +1,352 @@
 //! The deadline heap: which timed wait is due first.
 //!
-//! A binary min-heap of slot indices, keyed by each slot's armed deadline and then by spawn serial
-//! (so equal deadlines fire in spawn order). Every slot records its position in the heap, so a
-//! deadline that is no longer wanted (its event came first, the task was paused or stopped) leaves
-//! in O(log n) instead of lingering. Inserting and expiring cost O(log n): a pass never looks at
-//! the sleeping tasks, only at the top of the heap.
+//! # Why a heap, and why reached through a hook
+//!
+//! A pass must know whether a deadline has expired without looking at every sleeping task, and an
+//! idle scheduler must know how long it may sleep. So the armed deadlines are kept in a binary
+//! min-heap of slot indices, keyed by each slot's deadline and then by spawn serial (so equal
+//! deadlines fire in spawn order): inserting and expiring cost O(log n), and a pass looks only at
+//! the top. Every slot records its position in the heap, so a deadline that is no longer wanted
+//! (its event came first, the task was paused or stopped) leaves in O(log n) instead of lingering.
+//!
+//! A program that never waits with a deadline needs none of it, yet the run loop, `idle` and the
+//! state transitions are compiled into every program. So they reach it only through tables of
+//! functions in the scheduler's core that are `None` until first use, as joins do
+//! (`Core::join_hook`): the state transitions through [`HeapOps`] (`Core::heap_ops`), set by the
+//! first timed wait that asks for a deadline (`TaskRef::request_deadline`, `wait.rs`); the run
+//! loop and `idle` through [`TimerOps`] (`Core::timer_ops`), set by the first deadline to enter
+//! the heap or the first timer armed inside a combinator; and the turn of a queued task that has
+//! a deadline through `Core::dequeue_hook` (`state::dequeued`, also set by the first pause).
+//! Where a table is `None` they behave as if no deadline were armed, and a program with no timed
+//! wait links none of the heap.
+//!
+//! Because a wait future knows neither the scheduler's `N` nor its type, the heap is not generic:
+//! its storage is one cell pair per slot in the scheduler ([`HeapCell`]), which the core holds
+//! type-erased (a `StaticSlice`, set by `Core::init`), and the algorithm works on that slice.
+//! The price is paid by programs that sleep: the heap's code is no longer specialised to each `N`
+//! (a one-slot scheduler's heap used to fold away almost entirely) and each operation is one call
+//! further away. The debug checks (`Sched::check`) read the heap directly, installed or not.
+//!
+//! # How
+//!
+//! Cell `i` holds two things that share only their index: `at`, the slot at heap position `i`
+//! (meaningful for `i < len`), and `pos`, slot `i`'s position in the heap. A slot is in the heap
+//! exactly when `pos < len` and the cell at `pos` names it back (a sparse set): so nothing is
+//! reset when a slot leaves, and the all-zero cells of a new scheduler are an empty heap with no
+//! set-up loop.
 
 use core::cell::Cell;
 
 use crate::header::Header;
-use crate::run_queue::NIL;
-use crate::sched_core::Tally;
+use crate::raw::StaticSlice;
+use crate::sched_core::Core;
+use crate::state::State;
 
-pub(crate) struct DeadlineHeap<const N: usize> {
-    heap: [Cell<u16>; N],
-    /// Each slot's position in `heap`, `NIL` if it is not in it.
-    pos: [Cell<u16>; N],
-    len: Cell<usize>,
+/// One per slot (see the module docs). All zero bytes when new.
+pub(crate) struct HeapCell {
+    /// The slot at this heap position.
+    at: Cell<u16>,
+    /// This slot's heap position (stale when the slot is not in the heap).
+    pos: Cell<u16>,
 }
 
-/// `a` fires before `b`: earlier deadline, then earlier spawn.
-fn before(headers: &[Header], a: u16, b: u16) -> bool {
-    let (Some(a), Some(b)) = (headers.get(usize::from(a)), headers.get(usize::from(b))) else {
-        return false;
-    };
-    (a.deadline(), a.serial()) < (b.deadline(), b.serial())
-}
-
-impl<const N: usize> DeadlineHeap<N> {
+impl HeapCell {
     pub(crate) const fn new() -> Self {
-        DeadlineHeap {
-            heap: [const { Cell::new(0) }; N],
-            pos: [const { Cell::new(0) }; N], // see `init`
-            len: Cell::new(0),
-        }
+        HeapCell { at: Cell::new(0), pos: Cell::new(0) }
+    }
+}
+
+/// The heap's cells as the core holds them. (How many are in use is `Core::heap_len`: a `u16`,
+/// as slot indices are, beside another small field of the core, so that it costs no word.)
+pub(crate) struct DeadlineHeap {
+    cells: StaticSlice<HeapCell>,
+}
+
+/// What the scheduler does with deadlines, reached through `Core::heap_ops`, which the first
+/// deadline asked for installs ([`HEAP_OPS`]). While it is `None` no deadline is armed.
+pub(crate) struct HeapOps {
+    /// Slot `idx`, whose state is now `s`, enters the heap (keyed by its header's deadline) if
+    /// `s` puts it there (`State::in_heap`).
+    pub(crate) enter: fn(&Core, usize, State),
+    /// Slot `idx`, whose state was `s`, leaves the heap if `s` put it there.
+    pub(crate) leave: fn(&Core, usize, State),
+}
+
+/// The deadline heap's operations: installed by `TaskRef::request_deadline`.
+pub(crate) static HEAP_OPS: HeapOps = HeapOps { enter, leave };
+
+/// What the run loop and `idle` ask about time, reached through `Core::timer_ops`: a program that
+/// arms no timer makes one test where it would look at the heap and at the timers inside
+/// combinators (`raw::ForeignTimer`). The first deadline to enter the heap installs
+/// [`TIMER_OPS`], unless the first foreign timer installed [`TIMER_OPS_FOREIGN`] already, which
+/// looks at both and replaces it.
+pub(crate) struct TimerOps {
+    /// Fires the timers inside combinators that are due at the given time (µs), then returns the
+    /// heap's top slot if it is due too.
+    pub(crate) due: fn(&Core, u64) -> Option<usize>,
+    /// The earliest deadline (µs), in the heap or inside a combinator.
+    pub(crate) next: fn(&Core) -> Option<u64>,
+}
+
+/// The heap alone.
+pub(crate) static TIMER_OPS: TimerOps = TimerOps { due: heap_due, next: heap_next };
+
+/// The heap and the timers inside combinators.
+pub(crate) static TIMER_OPS_FOREIGN: TimerOps = TimerOps { due: all_due, next: all_next };
+
+/// `TimerOps::due` for the heap alone.
+fn heap_due(core: &Core, now: u64) -> Option<usize> {
+    let top = first(core)?;
+    core.headers().get(top).is_some_and(|h| h.deadline() <= now).then_some(top)
+}
+
+/// `TimerOps::next` for the heap alone.
+fn heap_next(core: &Core) -> Option<u64> {
+    first(core).and_then(|top| core.headers().get(top)).map(Header::deadline)
+}
+
+/// `TimerOps::due` with foreign timers: due ones wake their combinators, which queue their tasks.
+fn all_due(core: &Core, now: u64) -> Option<usize> {
+    core.fire_foreign(now);
+    heap_due(core, now)
+}
+
+/// `TimerOps::next` with foreign timers.
+fn all_next(core: &Core) -> Option<u64> {
+    match (heap_next(core), core.next_foreign()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// `HeapOps::enter`.
+fn enter(core: &Core, idx: usize, s: State) {
+    if !s.in_heap() {
+        return;
+    }
+    let (len, view) = (&core.heap_len, core.deadlines.view(core.headers()));
+    let n = usize::from(len.get());
+    if n >= view.cells.len() || idx >= view.cells.len() {
+        debug_assert!(false, "deadline heap overflow: slot {idx} at {n}");
+        return; // cannot happen: every slot is in the heap at most once
+    }
+    debug_assert!(view.position(idx, n).is_none(), "slot {idx} is in the deadline heap already");
+    len.set((n + 1) as u16);
+    core.tally.add();
+    // A task with a deadline may be queued: its turn takes `Sched::dequeued_slow`'s path. And
+    // the run loop and `idle` look at the heap from now on.
+    core.dequeue_hook.set(Some(crate::state::dequeued));
+    if core.timer_ops.get().is_none() {
+        core.timer_ops.set(Some(&TIMER_OPS));
+    }
+    view.place(n, idx as u16, n + 1);
+}
+
+/// `HeapOps::leave`.
+fn leave(core: &Core, idx: usize, s: State) {
+    if !s.in_heap() {
+        return;
+    }
+    let view = core.deadlines.view(core.headers());
+    let len = usize::from(core.heap_len.get());
+    let Some(pos) = view.position(idx, len) else { return };
+    let n = len - 1; // `position` found it, so the heap is not empty
+    core.heap_len.set(n as u16);
+    core.tally.sub();
+    if pos != n {
+        // The last entry fills the hole.
+        view.place(pos, view.at(n), n);
+    }
+}
+
+/// The slot due first.
+fn first(core: &Core) -> Option<usize> {
+    if core.heap_len.get() == 0 {
+        return None;
+    }
+    core.deadlines.cells.get(0).map(|c| usize::from(c.at.get()))
+}
+
+impl DeadlineHeap {
+    /// Empty, and with no cells until [`init`](Self::init) (all zero bytes, see `Sched::new`).
+    pub(crate) const fn new() -> Self {
+        DeadlineHeap { cells: StaticSlice::empty() }
     }
 
-    /// No slot in the heap. Once, before any other use (`new` is all zero bytes, see `Sched::new`).
-    pub(crate) fn init(&self) {
-        for p in &self.pos {
-            p.set(NIL);
-        }
+    /// From now on, the scheduler's cells, one per slot (all zero: an empty heap). Once, by
+    /// `Core::init`.
+    pub(crate) fn init(&self, cells: &'static [HeapCell]) {
+        self.cells.set(cells);
     }
 
-    /// How many deadlines are armed (the run loop reads the tally instead; kept for the checks).
-    #[cfg(debug_assertions)]
-    pub(crate) fn len(&self) -> usize {
-        self.len.get()
-    }
-
-    /// The slot due first.
     #[inline]
-    pub(crate) fn first(&self) -> Option<usize> {
-        (self.len.get() != 0).then(|| usize::from(self.heap[0].get()))
+    fn view<'a>(&'a self, headers: &'a [Header]) -> View<'a> {
+        View { cells: self.cells.as_slice(), headers }
     }
 
-    pub(crate) fn contains(&self, idx: usize) -> bool {
-        self.pos.get(idx).is_some_and(|p| p.get() != NIL)
+    /// Slot `idx` is in a heap of `len` entries.
+    #[cfg(debug_assertions)]
+    pub(crate) fn contains(&self, idx: usize, len: usize) -> bool {
+        self.view(&[]).position(idx, len).is_some()
     }
 
-    fn set(&self, pos: usize, idx: u16) {
-        self.heap[pos].set(idx);
-        self.pos[usize::from(idx)].set(pos as u16);
-    }
-
-    /// Adds slot `idx`, keyed by its header's deadline. It must not be in the heap already.
-    pub(crate) fn insert(&self, headers: &[Header], idx: usize, tally: &Tally) {
-        debug_assert!(!self.contains(idx), "slot {idx} is in the deadline heap already");
-        let pos = self.len.get();
-        if pos >= N || idx >= N {
-            debug_assert!(false, "deadline heap overflow: slot {idx} at {pos}");
-            return; // cannot happen: every slot is in the heap at most once
+    /// Checks the order and positions of a heap of `len` entries (debug builds: `Sched::check`).
+    #[cfg(debug_assertions)]
+    pub(crate) fn check(&self, headers: &[Header], len: usize) {
+        let view = self.view(headers);
+        assert!(len <= view.cells.len(), "heap length {len} past its cells");
+        for pos in 0..len {
+            let idx = view.at(pos);
+            assert_eq!(view.position(usize::from(idx), len), Some(pos), "heap position of slot {idx}");
+            if pos > 0 {
+                let parent = view.at((pos - 1) / 2);
+                assert!(!view.before(idx, parent), "slot {idx} fires before its parent {parent}");
+            }
         }
-        self.len.set(pos + 1);
-        tally.add();
-        let pos = self.sift_up(headers, pos, idx as u16);
-        self.set(pos, idx as u16);
+    }
+}
+
+/// The heap's cells and the headers that key them, as plain slices for the length of one
+/// operation (the core's cells are re-read after every store otherwise).
+struct View<'a> {
+    cells: &'a [HeapCell],
+    headers: &'a [Header],
+}
+
+impl View<'_> {
+    /// The slot at heap position `pos`.
+    #[inline]
+    fn at(&self, pos: usize) -> u16 {
+        self.cells.get(pos).map_or(0, |c| c.at.get())
     }
 
-    /// Moves the hole at `pos` up while `me` belongs above its parent; returns where `me` goes.
-    fn sift_up(&self, headers: &[Header], mut pos: usize, me: u16) -> usize {
+    /// Puts slot `idx` at heap position `pos`.
+    #[inline]
+    fn set(&self, pos: usize, idx: u16) {
+        if let (Some(a), Some(b)) = (self.cells.get(pos), self.cells.get(usize::from(idx))) {
+            a.at.set(idx);
+            b.pos.set(pos as u16);
+        }
+    }
+
+    /// Slot `idx`'s position, if it is in a heap of `len` entries.
+    #[inline]
+    fn position(&self, idx: usize, len: usize) -> Option<usize> {
+        let p = usize::from(self.cells.get(idx)?.pos.get());
+        (p < len && usize::from(self.at(p)) == idx).then_some(p)
+    }
+
+    /// `a` fires before `b`: earlier deadline, then earlier spawn (so equal deadlines fire in
+    /// spawn order).
+    fn before(&self, a: u16, b: u16) -> bool {
+        let (Some(a), Some(b)) = (self.headers.get(usize::from(a)), self.headers.get(usize::from(b))) else {
+            return false;
+        };
+        (a.deadline(), a.serial()) < (b.deadline(), b.serial())
+    }
+
+    /// Puts slot `me` in the hole at position `pos` of a heap of `n` entries: up while it fires
+    /// before its parent, else down while a child fires before it.
+    fn place(&self, pos: usize, me: u16, n: usize) {
+        // Headers and cells cut to one length, and `n` checked against it (it cannot fail: see
+        // `enter`): so the compiler knows that a slot with a header and every position below `n`
+        // has a cell, and checks each index once.
+        let Some(headers) = self.headers.get(..self.cells.len()) else { return };
+        if n > self.cells.len() || pos >= n {
+            return;
+        }
+        View { cells: self.cells, headers }.place_in(pos, me, n);
+    }
+
+    /// `place`, on a view whose lengths are checked.
+    #[inline(always)]
+    fn place_in(&self, mut pos: usize, me: u16, n: usize) {
+        let hole = pos;
         while pos > 0 {
             let parent = (pos - 1) / 2;
-            let p = self.heap[parent].get();
-            if !before(headers, me, p) {
+            let p = self.at(parent);
+            if !self.before(me, p) {
                 break;
             }
             self.set(pos, p);
             pos = parent;
         }
-        pos
+        // Down only if it did not move up: what it displaced up there fires before everything
+        // below, so after it too.
+        if pos == hole {
+            loop {
+                let l = 2 * pos + 1;
+                if l >= n {
+                    break;
+                }
+                let r = l + 1;
+                let c = if r < n && self.before(self.at(r), self.at(l)) { r } else { l };
+                let cv = self.at(c);
+                if !self.before(cv, me) {
+                    break;
+                }
+                self.set(pos, cv);
+                pos = c;
+            }
+        }
+        self.set(pos, me);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::vec::Vec;
+
+    use super::*;
+
+    /// A pseudo-random sequence (xorshift), so the test is repeatable.
+    fn rng(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
     }
 
-    /// Removes slot `idx` if it is in the heap.
-    pub(crate) fn remove(&self, headers: &[Header], idx: usize, tally: &Tally) {
-        let Some(p) = self.pos.get(idx) else { return };
-        let pos = usize::from(p.replace(NIL));
-        let len = self.len.get();
-        if pos >= len {
-            return;
+    #[test]
+    fn slots_leave_in_deadline_then_serial_order_and_removals_keep_the_heap() {
+        const N: usize = 64;
+        let headers: &'static [Header] = std::boxed::Box::leak((0..N).map(|_| Header::empty()).collect());
+        let cells: &'static [HeapCell] = std::boxed::Box::leak((0..N).map(|_| HeapCell::new()).collect());
+        let (heap, len) = (DeadlineHeap::new(), Cell::new(0u16));
+        heap.init(cells);
+        let view = heap.view(headers);
+        let mut seed = 0x2545_f491_4f6c_dd1d;
+        for (i, h) in headers.iter().enumerate() {
+            h.set_serial((N - i) as u64); // serial order is not slot order
         }
-        let last = self.heap[len - 1].get();
-        self.len.set(len - 1);
-        tally.sub();
-        if pos == len - 1 {
-            return;
-        }
-        // Put `last` at `pos`, then sift it whichever way it belongs.
-        let mut pos = self.sift_up(headers, pos, last);
-        let n = len - 1;
-        loop {
-            let l = 2 * pos + 1;
-            if l >= n {
-                break;
+        let mut inside: Vec<usize> = Vec::new();
+        for round in 0..4000 {
+            let r = rng(&mut seed);
+            let idx = (r % N as u64) as usize;
+            let n = usize::from(len.get());
+            if let Some(pos) = view.position(idx, n) {
+                // Leave (as `leave` does).
+                len.set((n - 1) as u16);
+                if pos != n - 1 {
+                    view.place(pos, view.at(n - 1), n - 1);
+                }
+                inside.retain(|&i| i != idx);
+            } else {
+                headers[idx].set_deadline((r >> 8) % 16); // many equal deadlines
+                len.set((n + 1) as u16);
+                view.place(n, idx as u16, n + 1);
+                inside.push(idx);
             }
-            let r = l + 1;
-            let c = if r < n && before(headers, self.heap[r].get(), self.heap[l].get()) { r } else { l };
-            let cv = self.heap[c].get();
-            if !before(headers, cv, last) {
-                break;
+            heap.check(headers, usize::from(len.get()));
+            assert_eq!(usize::from(len.get()), inside.len(), "round {round}");
+            for &i in &inside {
+                assert!(heap.contains(i, inside.len()), "slot {i} lost in round {round}");
             }
-            self.set(pos, cv);
-            pos = c;
+            // The top is the earliest deadline, then the oldest serial.
+            let want = inside.iter().copied().min_by_key(|&i| (headers[i].deadline(), headers[i].serial()));
+            let top = (len.get() != 0).then(|| usize::from(view.at(0)));
+            assert_eq!(top, want, "round {round}");
         }
-        self.set(pos, last);
     }
 }

@@ -435,7 +435,9 @@ impl ForeignTimer {
                     at = node.next.get();
                 },
             }
-            core.foreign_ops.set(Some(&FOREIGN_OPS));
+            // From now on the run loop and `idle` fire and look at foreign timers too (a program
+            // that never arms one links none of that code).
+            core.timer_ops.set(Some(&crate::deadlines::TIMER_OPS_FOREIGN));
             core.tally.add();
         }
     }
@@ -473,21 +475,10 @@ impl Drop for ForeignTimer {
     }
 }
 
-/// What the scheduler does with its foreign timers, reached through `Core::foreign_ops`, which
-/// the first timer armed sets: a program that never arms one links none of it.
-pub(crate) struct ForeignOps {
-    /// Wakes and unlinks every timer due at the given time (`Core::fire_foreign`).
-    pub(crate) fire: fn(&Core, u64),
-    /// The earliest timer's deadline (`Core::next_foreign`).
-    pub(crate) next: fn(&Core) -> Option<u64>,
-}
-
-static FOREIGN_OPS: ForeignOps = ForeignOps { fire: Core::fire_foreign, next: Core::next_foreign };
-
 impl Core {
     /// Wakes and unlinks every foreign timer due at `now`: the most overdue first, then in the
-    /// order they were armed.
-    fn fire_foreign(&self, now: u64) {
+    /// order they were armed. (Reached through `deadlines::TIMER_OPS_FOREIGN`.)
+    pub(crate) fn fire_foreign(&self, now: u64) {
         loop {
             let mut first: Option<&ForeignTimer> = None;
             let mut at = self.foreign.get();
@@ -510,7 +501,7 @@ impl Core {
     }
 
     /// The earliest foreign timer's deadline.
-    fn next_foreign(&self) -> Option<u64> {
+    pub(crate) fn next_foreign(&self) -> Option<u64> {
         let mut at = self.foreign.get();
         let mut min = None;
         // SAFETY: every node on the list is alive and pinned (see `ForeignTimer`).

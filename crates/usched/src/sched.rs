@@ -30,7 +30,7 @@ use core::future::Future;
 use core::mem::size_of;
 use core::task::Poll;
 
-use crate::deadlines::DeadlineHeap;
+use crate::deadlines::HeapCell;
 use crate::free_slots::FreeSlots;
 use crate::header::{Header, MAX_SLOTS, SERIAL_MASK};
 use crate::raw::{Storage, HEADERS_OFFSET};
@@ -118,7 +118,9 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     /// What each `JOINING` slot joins (see `Core::join_targets`): read only while the slot is
     /// `JOINING`, and written when it becomes so, so it needs no set-up.
     pub(crate) join_targets: [Cell<u16>; N],
-    pub(crate) timers: DeadlineHeap<N>,
+    /// The deadline heap's cells, one per slot (`deadlines.rs`): the core reaches them through
+    /// `Core::deadlines`; all zero bytes is an empty heap, so they need no set-up.
+    pub(crate) heap_cells: [HeapCell; N],
     pub(crate) free: FreeSlots,
     pub(crate) live: Cell<usize>,
     pub(crate) paused: Cell<usize>,
@@ -172,7 +174,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             headers: [const { Header::empty() }; N],
             links: [const { Cell::new(0) }; N],
             join_targets: [const { Cell::new(0) }; N],
-            timers: DeadlineHeap::new(),
+            heap_cells: [const { HeapCell::new() }; N],
             free: FreeSlots::new(),
             live: Cell::new(0),
             paused: Cell::new(0),
@@ -208,8 +210,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             h.idx.set(i as u16);
         }
         self.free.init(&self.links);
-        self.timers.init();
-        self.core.init(&self.headers, &self.links, &self.join_targets);
+        self.core.init(&self.headers, &self.links, &self.join_targets, &self.heap_cells);
     }
 
     // ----- spawning -----------------------------------------------------------------------
@@ -572,16 +573,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 other => return other,
             }
         }
-        let now = clock.now().as_micros();
-        if !self.core.foreign.get().is_null() {
-            // Due timers inside combinators wake their combinators, which queue their tasks.
-            if let Some(ops) = self.core.foreign_ops.get() {
-                (ops.fire)(&self.core, now);
-            }
-        }
-        match self.timers.first() {
-            Some(top) if self.headers[top].deadline() <= now => Urgent::Run(top),
-            _ => Urgent::None,
+        // Timers exist only once a wait has armed one (`deadlines::TimerOps`): due timers inside
+        // combinators wake their combinators, and the heap's top is returned if it is due.
+        match self.core.timer_ops.get().and_then(|ops| (ops.due)(&self.core, clock.now().as_micros())) {
+            Some(top) => Urgent::Run(top),
+            None => Urgent::None,
         }
     }
 
@@ -680,13 +676,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
         }
         let now = clock.now();
-        let heap = self.timers.first().map(|top| self.headers[top].deadline());
-        let foreign = self.core.foreign_ops.get().and_then(|ops| (ops.next)(&self.core));
-        let deadline = match (heap, foreign) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-        .map(Instant::from_micros);
+        let deadline =
+            self.core.timer_ops.get().and_then(|ops| (ops.next)(&self.core)).map(Instant::from_micros);
         #[cfg(feature = "sampling")]
         let until = if self.core.sampled.pollers() != 0 {
             let p = Instant::from_micros(now.as_micros().saturating_add(self.poll_interval_us.get()));

@@ -107,15 +107,29 @@ pub(crate) struct Core {
     pub(crate) join_hook: Cell<Option<&'static crate::state::JoinOps>>,
     /// During a run poll: the slot the task joins (`JOIN_ANY` if several), `NIL` for none.
     pub(crate) join_to: Cell<u16>,
+    /// How many deadlines are armed in `deadlines` (here, beside `join_to`, so that the two share
+    /// a word).
+    pub(crate) heap_len: Cell<u16>,
     /// What each `JOINING` slot waits for: a slot, `JOIN_ANY` or `JOIN_SIGNAL` (given by `Sched::init`;
     /// an entry is meaningful only while its slot is `JOINING`).
     join_targets: crate::raw::StaticSlice<Cell<u16>>,
     /// Timed waits polled by combinators with wakers of their own (`raw::ForeignTimer`): the
     /// first node (null: none).
     pub(crate) foreign: Cell<*const crate::raw::ForeignTimer>,
-    /// How to fire and look at those timers, set by the first one armed: a program whose timed
-    /// waits never meet a combinator's waker (or that has none) links none of that code.
-    pub(crate) foreign_ops: Cell<Option<&'static crate::raw::ForeignOps>>,
+    /// The armed deadlines (`deadlines.rs`), over the scheduler's cells (given by `Sched::init`).
+    pub(crate) deadlines: crate::deadlines::DeadlineHeap,
+    /// How to use them (`deadlines::HeapOps`), set by the first deadline a wait asks for
+    /// (`TaskRef::request_deadline`): `None` means no deadline is armed, and a program without
+    /// timed waits links none of the heap.
+    pub(crate) heap_ops: Cell<Option<&'static crate::deadlines::HeapOps>>,
+    /// What the run loop and `idle` ask about time (`deadlines::TimerOps`), set by the first
+    /// deadline in the heap (heap only) and by the first foreign timer (heap and foreign timers):
+    /// `None` means no timer of either kind, and a program whose timed waits never meet a
+    /// combinator's waker links none of the foreign timers' firing.
+    pub(crate) timer_ops: Cell<Option<&'static crate::deadlines::TimerOps>>,
+    /// The turn of a queued task with flags (`state::dequeued`), set by the first pause or the
+    /// first deadline in the heap, the only ways a queued task gets flags.
+    pub(crate) dequeue_hook: Cell<Option<crate::state::Dequeued>>,
     /// The clock's [`ContextProbe`](crate::ContextProbe) and the number it gave where the scheduler
     /// first ran: a wake whose probe gives the same number is on the scheduler's own context and
     /// queues its task directly (`raw::wake`). Written once, by the first `run`, before any waker
@@ -148,8 +162,12 @@ impl Core {
             joiners: Cell::new(0),
             join_hook: Cell::new(None),
             join_to: Cell::new(0),
+            heap_len: Cell::new(0),
             foreign: Cell::new(ptr::null()),
-            foreign_ops: Cell::new(None),
+            deadlines: crate::deadlines::DeadlineHeap::new(),
+            heap_ops: Cell::new(None),
+            timer_ops: Cell::new(None),
+            dequeue_hook: Cell::new(None),
             join_targets: crate::raw::StaticSlice::empty(),
             probe: Cell::new(None),
             home: Cell::new(0),
@@ -165,9 +183,11 @@ impl Core {
         headers: &'static [Header],
         links: &'static [Cell<u16>],
         join_targets: &'static [Cell<u16>],
+        heap_cells: &'static [crate::deadlines::HeapCell],
     ) {
         self.headers.set(headers);
         self.join_targets.set(join_targets);
+        self.deadlines.init(heap_cells);
         self.ready.init(links);
         self.sampled.init();
         self.sampled_join.set(NIL);

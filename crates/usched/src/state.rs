@@ -43,7 +43,7 @@
 //! | transition     | from → to                                            | made by                   | touches |
 //! |----------------|------------------------------------------------------|---------------------------|---------|
 //! | `spawned`      | `EMPTY` → `QUEUED`                                   | `spawn`                   | free list, run queue |
-//! | `dequeued_slow`| `QUEUED` → `RUNNING`; paused: → `READY_PAUSED` (a plain `QUEUED` task's turn skips it) | run loop (queue's turn)   | heap |
+//! | `dequeued_slow`| `QUEUED` → `RUNNING`; paused: → `READY_PAUSED` (a plain `QUEUED` task's turn skips it; through `Core::dequeue_hook`, see `dequeued`) | run loop (queue's turn)   | heap |
 //! | `picked`       | `WAITING`/`JOINING`/`QUEUED` → `RUNNING`             | run loop (deadline or event) | all three |
 //! | `completed`    | `RUNNING` → `DROPPING` (its future returned `Ready`) | the task's typed poll (`raw.rs`) | — |
 //! | `polled_slow`  | `RUNNING` → `QUEUED`/`WAITING`/`JOINING`/`READY_PAUSED`, or `finish` | run loop | run queue, heap, sampled |
@@ -299,6 +299,45 @@ pub(crate) fn displaced(core: &Core, hdr: &Header) -> bool {
     true
 }
 
+/// The type of [`dequeued`], as `Core::dequeue_hook` holds it.
+pub(crate) type Dequeued = fn(&Core, usize) -> bool;
+
+/// `Sched::dequeued_slow`'s work (`QUEUED` → `RUNNING`; paused: → `READY_PAUSED`), reached
+/// through `Core::dequeue_hook`.
+pub(crate) fn dequeued(core: &Core, idx: usize) -> bool {
+    let Some(h) = core.headers().get(idx) else { return false };
+    let s = h.state();
+    debug_assert_eq!(s.kind(), State::QUEUED, "a slot on the run queue is not queued");
+    if s.kind() != State::QUEUED {
+        return false;
+    }
+    if s.paused() {
+        h.set_state(s.to(State::READY_PAUSED));
+        return false;
+    }
+    leave_heap(core, idx, s);
+    h.set_state(State::RUNNING);
+    true
+}
+
+/// A task in state `s` enters the deadline heap if `s` puts it there (invariant 2). Out of line,
+/// and through the heap's operations, which only a timed wait installs (`deadlines.rs`): without
+/// them no state has the `T` flag, and this is a call that does nothing.
+#[inline(never)]
+fn enter_heap(core: &Core, idx: usize, s: State) {
+    if let Some(ops) = core.heap_ops.get() {
+        (ops.enter)(core, idx, s);
+    }
+}
+
+/// A task in state `s` leaves the deadline heap if `s` puts it there (as `enter_heap`).
+#[inline(never)]
+fn leave_heap(core: &Core, idx: usize, s: State) {
+    if let Some(ops) = core.heap_ops.get() {
+        (ops.leave)(core, idx, s);
+    }
+}
+
 #[cold]
 fn wake_other(core: &Core, hdr: &Header, s: State) {
     if s.waiting() {
@@ -325,24 +364,12 @@ fn wake_other(core: &Core, hdr: &Header, s: State) {
 }
 
 impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
-    /// Puts slot `idx` in the deadline heap.
-    fn heap_insert(&self, idx: usize) {
-        self.timers.insert(&self.headers, idx, &self.core.tally);
-    }
-
-    /// Takes slot `idx` out of the deadline heap.
-    fn heap_remove(&self, idx: usize) {
-        self.timers.remove(&self.headers, idx, &self.core.tally);
-    }
-
     /// Takes a task off whichever structures its state puts it on (invariants 1–3).
     fn leave_structures(&self, idx: usize, s: State) {
         if s.kind() == State::QUEUED {
             self.core.ready.remove(idx as u16);
         }
-        if s.in_heap() {
-            self.heap_remove(idx);
-        }
+        leave_heap(&self.core, idx, s);
         if s.in_sampled() {
             self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
         }
@@ -350,9 +377,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// Puts a task on the heap and the sampled list if its state says so (invariants 2–3).
     fn enter_structures(&self, idx: usize, s: State) {
-        if s.in_heap() {
-            self.heap_insert(idx);
-        }
+        enter_heap(&self.core, idx, s);
         if s.in_sampled() {
             self.core.sampled.add(&self.links, idx, s.poller(), &self.core.tally);
         }
@@ -366,23 +391,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
 
     /// A task whose run-queue turn came and whose state is not plain `QUEUED`, taken off the ring:
     /// returns true if it is to be polled now (its state is then `RUNNING`).
+    ///
+    /// Only two flags can be on a queued task: `PAUSED` and `T`. The first pause and the first
+    /// deadline to enter the heap install [`dequeued`] (`Core::dequeue_hook`), so a program with
+    /// neither links none of it.
     #[cold]
     pub(crate) fn dequeued_slow(&self, idx: usize) -> bool {
-        let h = &self.headers[idx];
-        let s = h.state();
-        debug_assert_eq!(s.kind(), State::QUEUED, "a slot on the run queue is not queued");
-        if s.kind() != State::QUEUED {
-            return false;
+        match self.core.dequeue_hook.get() {
+            Some(dequeued) => dequeued(&self.core, idx),
+            None => {
+                debug_assert!(false, "slot {idx}: a flagged queued task, yet nothing was paused or armed");
+                false
+            }
         }
-        if s.paused() {
-            h.set_state(s.to(State::READY_PAUSED));
-            return false;
-        }
-        if s.in_heap() {
-            self.heap_remove(idx);
-        }
-        h.set_state(State::RUNNING);
-        true
     }
 
     /// A task chosen by its deadline or its event: it leaves every structure and runs now.
@@ -491,9 +512,9 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             return;
         }
         self.paused.set(self.paused.get() + 1);
-        if s.in_heap() {
-            self.heap_remove(idx);
-        }
+        // A paused task may be queued: its turn takes `dequeued_slow`'s path.
+        self.core.dequeue_hook.set(Some(dequeued));
+        leave_heap(&self.core, idx, s);
         if s.in_sampled() {
             self.core.sampled.remove(&self.links, idx, s.poller(), &self.core.tally);
         }
@@ -577,6 +598,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cfg(debug_assertions)]
     pub(crate) fn check(&self) {
         let (mut live, mut paused, mut heap, mut sampled, mut pollers) = (0, 0, 0, 0, 0);
+        let heap_len = usize::from(self.core.heap_len.get());
         for (i, h) in self.headers.iter().enumerate() {
             let s = h.state();
             if s.kind() != State::EMPTY {
@@ -585,7 +607,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             if s.paused() && s.kind() != State::EMPTY {
                 paused += 1;
             }
-            assert_eq!(self.timers.contains(i), s.in_heap(), "slot {i} heap membership, state {s:?}");
+            assert_eq!(
+                self.core.deadlines.contains(i, heap_len),
+                s.in_heap(),
+                "slot {i} heap membership, state {s:?}"
+            );
             heap += usize::from(s.in_heap());
             if s.in_sampled() {
                 sampled += 1;
@@ -612,14 +638,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         assert_eq!(on_ring, queued, "queued slots on the ring");
         assert_eq!(live, self.live.get(), "live count");
         assert_eq!(paused, self.paused.get(), "paused count");
-        assert_eq!(heap, self.timers.len(), "heap length");
+        assert_eq!(heap, heap_len, "heap length");
+        assert!(
+            heap == 0 || self.core.heap_ops.get().is_some(),
+            "deadlines armed without the heap's operations"
+        );
+        self.core.deadlines.check(&self.headers, heap_len);
         assert_eq!(sampled, self.core.sampled.len(), "sampled length");
         assert_eq!(pollers, self.core.sampled.pollers(), "poller count");
         // Equal, except while `spawn_with`'s `make` runs: its slot is off the free list and not
         // yet live, and `make` may itself run the scheduler or spawn (tests/edges.rs).
         assert!(self.free.len() <= N - live, "free count {} with {live} of {N} live", self.free.len());
         let foreign = usize::from(!self.core.foreign.get().is_null());
-        let registered = self.timers.len() + self.core.sampled.len() + foreign;
+        let registered = heap_len + self.core.sampled.len() + foreign;
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
     }
 }

@@ -94,12 +94,16 @@ impl TaskRef {
         h.set_state(h.state().with(flag));
     }
 
-    /// Asks to be polled again no later than `deadline` (µs).
+    /// Asks to be polled again no later than `deadline` (µs). Only for a task from
+    /// [`current_here`] (on the scheduler's own thread): the first request installs the deadline
+    /// heap's operations in a plain cell of the core (`deadlines.rs`), so that only a program with
+    /// timed waits links the heap.
     #[inline]
     pub(crate) fn request_deadline(&self, deadline: u64) {
         let (h, c) = (self.header(), self.core());
         let s = h.state();
         if !s.has(State::T) {
+            c.heap_ops.set(Some(&crate::deadlines::HEAP_OPS));
             c.req_deadline.set(deadline);
             h.set_state(s.with(State::T));
         } else if deadline < c.req_deadline.get() {
