@@ -1,4 +1,5 @@
-//! Review of the deadline heap reached through hooks (`heap_ops`, `timer_ops`, `dequeue_hook`):
+//! The deadline heap reached through hooks installed on first use (`heap_ops`, `timer_ops`,
+//! `dequeue_hook`):
 //! the first timed wait of a program, whatever path arms it.
 mod common;
 use common::*;
