@@ -1,6 +1,6 @@
 //! The deadline heap reached through hooks installed on first use (`heap_ops`, `timer_ops`,
-//! `dequeue_hook`):
-//! the first timed wait of a program, whatever path arms it.
+//! `dequeue_hook`): the first timed wait of a program, whatever path arms it, finds them
+//! installed, and the heap orders and removes deadlines as before.
 mod common;
 use common::*;
 use core::pin::pin;
