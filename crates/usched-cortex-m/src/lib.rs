@@ -18,8 +18,9 @@
 //!   module docs show why no wake is lost.
 //!
 //! Interrupt handlers wake tasks with what the core already offers, all callable from a handler:
-//! [`IrqLine::signal`](usched::IrqLine::signal) (counted, ranked first), usched's
-//! [`Signal`](usched::Signal), or any `Waker` (an embassy-sync `Signal` a task awaits, say).
+//! [`IrqLine::signal`](usched::IrqLine::signal) (counted, ranked first), or any `Waker` (an
+//! embassy-sync `Signal` a task awaits, say). usched's own [`Signal`](usched::Signal) is for
+//! tasks of one scheduler: it is neither `Send` nor `Sync`, so no handler can reach it.
 //!
 //! On a single core without an RTOS, one `unsafe` promise,
 //! [`Idler::assume_single_core`](Idler::assume_single_core), lets every clock tell usched which
