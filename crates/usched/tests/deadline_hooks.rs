@@ -86,30 +86,42 @@ fn the_first_timed_wait_in_the_past_ranks_as_a_timer() {
     assert_eq!(log.take(), ["3000 rr 0", "3000 past late 2000", "3000 rr 1", "3000 rr 2"]);
 }
 
-#[test]
-fn a_foreign_timer_first_then_a_heap_deadline_idle_honours_both() {
+/// Timers inside a `FuturesUnordered` (foreign timers, armed first) and a task's own sleeps (the
+/// heap, armed after): `idle` sleeps to whichever is due first. Run on `clock`; `sim` is the
+/// simulated time behind it.
+fn foreign_then_heap<C: usched::Clock>(clock: &'static C, sim: &'static usched_sim::SimClock) -> Vec<String> {
     let s: &'static Sched<3, 1024> = sched();
-    let c = counting();
     let log: &'static Log = Log::new();
     s.spawn(async move {
         let mut set = FuturesUnordered::new();
         set.push(sleep(ms(50)));
         set.push(sleep(ms(30)));
         while let Some(late) = set.next().await {
-            log.at(c, format!("fu late {}", late.as_micros()));
+            log.at(sim, format!("fu late {}", late.as_micros()));
         }
     })
     .unwrap();
     s.spawn(async move {
         yield_now().await;
         sleep(ms(10)).await;
-        log.at(c, "plain 10");
+        log.at(sim, "plain 10");
         sleep(ms(30)).await;
-        log.at(c, "plain 40");
+        log.at(sim, "plain 40");
+        sleep(ms(10)).await;
+        log.at(sim, "plain 50");
     })
     .unwrap();
-    assert_eq!(s.run(c), RunEnd::Finished);
-    assert_eq!(log.take(), ["10000 plain 10", "30000 fu late 0", "40000 plain 40", "50000 fu late 0"]);
+    assert_eq!(s.run(clock), RunEnd::Finished);
+    log.take()
+}
+
+const FOREIGN_THEN_HEAP: [&str; 5] =
+    ["10000 plain 10", "30000 fu late 0", "40000 plain 40", "50000 plain 50", "50000 fu late 0"];
+
+#[test]
+fn a_foreign_timer_first_then_a_heap_deadline_idle_honours_both() {
+    let c = counting();
+    assert_eq!(foreign_then_heap(c, c), FOREIGN_THEN_HEAP);
 }
 
 #[test]
@@ -310,33 +322,8 @@ fn many_slots_all_sleeping_body() {
 /// foreign timers' firing).
 #[test]
 fn foreign_and_heap_timers_with_the_probe() {
-    let s: &'static Sched<3, 1024> = sched();
     let c: &'static usched_sim::SimClock = Box::leak(Box::new(usched_sim::SimClock::new()));
-    let log: &'static Log = Log::new();
-    s.spawn(async move {
-        let mut set = FuturesUnordered::new();
-        set.push(sleep(ms(50)));
-        set.push(sleep(ms(30)));
-        while let Some(late) = set.next().await {
-            log.at(c, format!("fu late {}", late.as_micros()));
-        }
-    })
-    .unwrap();
-    s.spawn(async move {
-        yield_now().await;
-        sleep(ms(10)).await;
-        log.at(c, "plain 10");
-        sleep(ms(30)).await;
-        log.at(c, "plain 40");
-        sleep(ms(10)).await;
-        log.at(c, "plain 50");
-    })
-    .unwrap();
-    assert_eq!(s.run(c), RunEnd::Finished);
-    assert_eq!(
-        log.take(),
-        ["10000 plain 10", "30000 fu late 0", "40000 plain 40", "50000 plain 50", "50000 fu late 0"]
-    );
+    assert_eq!(foreign_then_heap(c, c), FOREIGN_THEN_HEAP);
 }
 
 #[test]
