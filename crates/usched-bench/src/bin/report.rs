@@ -594,6 +594,25 @@ fn qemu(e: &Env, md: &mut String) {
         se.0,
         ratio(su.0, se.0)
     );
+    // A program that sleeps links embassy-time's queue, which widens every embassy task header by
+    // a timer item; usched's slots hold their deadline either way.
+    let timed = Command::new(&cargo)
+        .current_dir(&dir)
+        .args(["run", "--release", "-q", "--bin", "size_embassy_timers", "--features", "embassy-timers"])
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout).lines().find(|l| l.starts_with("size_timers")).map(parse)
+        })
+        .and_then(|kv| kv.get("per_task").copied())
+        .unwrap_or(f64::NAN);
+    let _ = writeln!(
+        md,
+        "| per task in a program that sleeps (embassy: with embassy-time's timer queue, as every embassy-time driver links it) | {} | {} | {} |",
+        su.0,
+        timed,
+        ratio(su.0, timed)
+    );
     let _ = writeln!(md, "| fixed (scheduler excl. slots / `raw::Executor`) | {} | {} | |", su.1, se.1);
     let size = |profile: &str, b: &str| -> (f64, f64) {
         let elf = elf_dir.join(format!("../{profile}/{b}"));
