@@ -18,7 +18,7 @@
 //!   module docs show why no wake is lost.
 //!
 //! Interrupt handlers wake tasks with what the core already offers, all callable from a handler:
-//! [`IrqLine::signal`](usched::IrqLine::signal) (counted, ranked first), or any `Waker` (an
+//! `usched::IrqLine::signal` (usched's `sampling` feature: counted, ranked first), or any `Waker` (an
 //! embassy-sync `Signal` a task awaits, say). usched's own [`Signal`](usched::Signal) is for
 //! tasks of one scheduler: it is neither `Send` nor `Sync`, so no handler can reach it.
 //!

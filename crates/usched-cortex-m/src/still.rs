@@ -7,7 +7,7 @@ use crate::idle::Idler;
 /// A [`Clock`] whose time stays at [`Instant::ZERO`], idling in `WFI` through an [`Idler`].
 ///
 /// For programs that never wait for a deadline: every task waits for an interrupt
-/// ([`IrqLine`](usched::IrqLine), a waker), another task or a yield. It takes no timer, so it
+/// (`usched::IrqLine`, a waker), another task or a yield. It takes no timer, so it
 /// leaves SysTick and the chip's timers free, and it costs nothing per scheduler pass. A timed wait
 /// (`sleep`, a timeout) with a positive duration never ends on it.
 ///
