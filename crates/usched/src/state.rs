@@ -383,9 +383,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
     }
 
-    /// `EMPTY` → `QUEUED`.
-    pub(crate) fn spawned(&self, idx: usize) {
-        self.headers[idx].set_state(State::QUEUED);
+    /// `EMPTY` → `QUEUED`: slot `idx`, whose header is `h`.
+    #[inline(always)]
+    pub(crate) fn spawned(&self, idx: usize, h: &Header) {
+        h.set_state(State::QUEUED);
         self.core.ready.push_in(&self.links, idx as u16);
     }
 
@@ -646,9 +647,18 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.core.deadlines.check(&self.headers, heap_len);
         assert_eq!(sampled, self.core.sampled.len(), "sampled length");
         assert_eq!(pollers, self.core.sampled.pollers(), "poller count");
-        // Equal, except while `spawn_with`'s `make` runs: its slot is off the free list and not
-        // yet live, and `make` may itself run the scheduler or spawn (tests/edges.rs).
-        assert!(self.free.len() <= N - live, "free count {} with {live} of {N} live", self.free.len());
+        // Invariant 4, one way, and the free count: every slot is live, free, or being made (off
+        // the free list while `spawn_with`'s `make` runs, which may itself run the scheduler or
+        // spawn: tests/edges.rs).
+        let mut free = 0;
+        let mut at = self.free.top();
+        while let Some(l) = self.links.get(usize::from(at)) {
+            assert_eq!(self.headers[usize::from(at)].state(), State::EMPTY, "slot {at} on the free list");
+            free += 1;
+            assert!(free <= N, "the free list is longer than the {N} slots");
+            at = l.get();
+        }
+        assert_eq!(free, N - live - self.making.get(), "free count with {live} of {N} live");
         let foreign = usize::from(!self.core.foreign.get().is_null());
         let registered = heap_len + self.core.sampled.len() + foreign;
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
