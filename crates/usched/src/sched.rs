@@ -363,13 +363,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         // Puts the scheduler back in order if a panic unwinds out of `run` (see `unwind.rs`).
         let unwinding = Defer(|| self.unwound());
         // Both only ever set by a panic that unwound: a build that aborts on panic links neither.
-        if cfg!(panic = "unwind") && self.unwound.replace(false) {
+        if cfg!(panic = "unwind") && self.unwound.get() {
+            self.unwound.set(false);
             self.drop_panicked();
         }
         if cfg!(panic = "unwind") && self.ending_pending.get() {
             let end = self.ending.get();
             // A panic interrupted the final drops of the last run: finish them, and end as it did.
             self.shutdown();
+            self.ending_pending.set(false);
             return self.ran(end, unwinding, running);
         }
         self.core.tally.set_stop(false);
@@ -413,6 +415,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.ending.set(end);
             self.ending_pending.set(true);
             self.shutdown();
+            self.ending_pending.set(false);
         }
         self.ran(end, unwinding, running)
     }
@@ -425,7 +428,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         running: crate::sched_core::Running<'_>,
     ) -> RunEnd {
         unwinding.cancel();
-        self.ending_pending.set(false);
         drop(running);
         self.running.set(false);
         end
