@@ -544,10 +544,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         #[cfg(not(feature = "stats"))]
         let _ = clock;
         let h = &self.headers[idx];
-        // A poll that declared a join goes through `polled_slow` even when it yields: that is where
-        // the declaration is forgotten, or it would leak into the next poll's (`declare_join`).
-        // `Join` marks the wake word as well, so a poll that woke nobody through a waker needs no
-        // look at the declaration.
+        // A poll that declared a join goes through `polled_other` even when it yields: that is
+        // where the declaration is forgotten, or it would leak into the next poll's
+        // (`declare_join`). `Join` marks the wake word as well, so a poll that woke nobody through
+        // a waker needs no look at the declaration (nor does `polled_slow`, below).
         if self.core.wakes.pending() {
             // Tasks it woke through their wakers became ready before it did: queue them first.
             // (Inlined into the hot loop's copy only: a waker round trip costs 22 instructions
@@ -559,7 +559,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
             if !self.core.joining.get().is_null() {
                 self.leave_ring(idx, on_ring);
-                return self.polled_slow(idx, h.state());
+                return self.polled_other(idx, h.state());
             }
         }
         // The two common ends of a poll, one compare each: the task yielded, or waits for a wake.

@@ -416,13 +416,16 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         h.set_state(State::RUNNING);
     }
 
-    /// After a poll other than a plain yield or a plain wait: register what the task now waits
-    /// for, or finish it. `s` is its state after the poll (`DROPPING` if its future completed or it
-    /// was stopped during the poll).
+    /// After a poll other than a plain yield or a plain wait, one that declared no join: register
+    /// what the task now waits for, or finish it. `s` is its state after the poll (`DROPPING` if
+    /// its future completed or it was stopped during the poll). (The run loop knows that no join
+    /// was declared: a declaration marks the wake word, and the loop sends a poll whose wake word
+    /// names a declaration to [`polled_other`](Self::polled_other). A sample poll declares none.)
     #[cold]
     #[inline(never)]
     pub(crate) fn polled_slow(&self, idx: usize, s: State) {
-        if s == State::DROPPING && self.core.joining.get().is_null() {
+        debug_assert!(self.core.joining.get().is_null(), "slot {idx}: a join declared, yet no wake marked");
+        if s == State::DROPPING {
             // The commonest case, taken first: the end of a task. Its future completed (or it
             // stopped itself) in a poll that declared nothing (no join; no flag, so no deadline)
             // and left it unpaused: nothing to forget, nothing to register, and it is `DROPPING`
@@ -432,11 +435,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.polled_other(idx, s);
     }
 
-    /// `polled_slow` for every case but the plain end of a task: out of line, so that the plain
-    /// end saves no registers on its way to `finish_dropping`.
+    /// `polled_slow` for every case but the plain end of a task, and every poll that declared a
+    /// join: out of line, so that the plain end saves no registers on its way to
+    /// `finish_dropping`.
     #[cold]
     #[inline(never)]
-    fn polled_other(&self, idx: usize, s: State) {
+    pub(crate) fn polled_other(&self, idx: usize, s: State) {
         // The poll's declarations are forgotten here whatever happens next. (A deadline is only
         // read under the `T` flag, and `join_to` only with `joining`: nothing else to reset.)
         let joining = self.core.joining.get();
