@@ -10,19 +10,17 @@ use crate::run_queue::NIL;
 
 pub(crate) struct FreeSlots {
     top: Cell<u16>,
-    len: Cell<usize>,
 }
 
 impl FreeSlots {
     /// All zero bytes (see `Sched::new`): not a list until [`FreeSlots::init`].
     pub(crate) const fn new() -> Self {
-        FreeSlots { top: Cell::new(0), len: Cell::new(0) }
+        FreeSlots { top: Cell::new(0) }
     }
 
     /// Every slot free, the lowest on top. Once, before any other use.
     pub(crate) fn init(&self, links: &[Cell<u16>]) {
         self.top.set(NIL);
-        self.len.set(0);
         for i in (0..links.len()).rev() {
             self.push(links, i as u16);
         }
@@ -35,17 +33,18 @@ impl FreeSlots {
         };
         l.set(self.top.get());
         self.top.set(idx);
-        self.len.set(self.len.get() + 1);
     }
 
     pub(crate) fn pop(&self, links: &[Cell<u16>]) -> Option<u16> {
         let idx = self.top.get();
         self.top.set(links.get(usize::from(idx))?.get());
-        self.len.set(self.len.get() - 1);
         Some(idx)
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.len.get()
+    /// The slot on top (`NIL` if none), for `Sched::check`. (No length is kept: the scheduler
+    /// knows how many slots are free from its live count, see `Sched::free_slots`.)
+    #[cfg(debug_assertions)]
+    pub(crate) fn top(&self) -> u16 {
+        self.top.get()
     }
 }

@@ -63,6 +63,13 @@ fn next_serial() -> u64 {
     })
 }
 
+/// `Sched::phase`: not set up yet (all zero bytes, see `Sched::new`).
+pub(crate) const PHASE_NEW: u8 = 0;
+/// `Sched::phase`: set up; `spawn` accepts.
+pub(crate) const PHASE_READY: u8 = 1;
+/// `Sched::phase`: `shutdown` is dropping the remaining tasks; `spawn` refuses.
+pub(crate) const PHASE_SHUTDOWN: u8 = 2;
+
 /// What a slow pass did.
 enum Pass {
     Ran,
@@ -123,10 +130,15 @@ pub struct Sched<const N: usize, const SLOT: usize> {
     pub(crate) heap_cells: [HeapCell; N],
     pub(crate) free: FreeSlots,
     pub(crate) live: Cell<usize>,
+    /// Slots taken off the free list by a `spawn_with` whose `make` has not returned yet: neither
+    /// free nor live (`free_slots` is `N - live - making`).
+    pub(crate) making: Cell<usize>,
     pub(crate) paused: Cell<usize>,
-    pub(crate) inited: Cell<bool>,
+    /// [`PHASE_NEW`] until the first use sets up the lists, then [`PHASE_READY`], except
+    /// [`PHASE_SHUTDOWN`] while `shutdown` drops the remaining tasks (when `spawn` is refused).
+    /// One byte, so that `spawn` tests both conditions at once.
+    pub(crate) phase: Cell<u8>,
     pub(crate) running: Cell<bool>,
-    pub(crate) shutting_down: Cell<bool>,
     /// How the run whose final drops a panic interrupted ended (see `unwind.rs`).
     /// (Not an `Option<RunEnd>`, whose `None` is not zero bytes: see `Sched::new`.)
     pub(crate) ending: Cell<RunEnd>,
@@ -177,10 +189,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             heap_cells: [const { HeapCell::new() }; N],
             free: FreeSlots::new(),
             live: Cell::new(0),
+            making: Cell::new(0),
             paused: Cell::new(0),
-            inited: Cell::new(false),
+            phase: Cell::new(PHASE_NEW),
             running: Cell::new(false),
-            shutting_down: Cell::new(false),
             ending: Cell::new(RunEnd::Finished),
             ending_pending: Cell::new(false),
             unwound: Cell::new(false),
@@ -197,7 +209,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// Sets up the lists the first time the scheduler is used (`new` is all zero bytes).
     #[inline(always)]
     fn init(&'static self) {
-        if !self.inited.get() {
+        if self.phase.get() == PHASE_NEW {
             self.init_slow();
         }
     }
@@ -205,7 +217,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     #[cold]
     #[inline(never)]
     fn init_slow(&'static self) {
-        self.inited.set(true);
+        self.phase.set(PHASE_READY);
         for (i, h) in self.headers.iter().enumerate() {
             h.idx.set(i as u16);
         }
@@ -271,9 +283,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             assert!(size_of::<F>() <= SLOT, "future too large for its slot: raise SLOT");
             assert!(core::mem::align_of::<F>() <= 16, "future aligned to more than 16 bytes");
         }
-        self.init();
-        if self.shutting_down.get() {
-            return Err(SpawnError::Stopping);
+        if self.phase.get() != PHASE_READY {
+            // Not set up yet, or shutting down: one test for both on the common path.
+            self.init();
+            if self.phase.get() == PHASE_SHUTDOWN {
+                return Err(SpawnError::Stopping);
+            }
         }
         let idx = self.free.pop(&self.links).ok_or(SpawnError::Full)?;
         let slot = usize::from(idx);
@@ -281,9 +296,17 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let serial = next_serial();
         h.set_serial(serial);
         let id = TaskId::new(idx, serial);
-        let unwinding = Defer(|| self.free.push(&self.links, idx)); // if `make` panics
+        // `make` may look at the pool (or spawn): the slot counts as neither free nor live. (For a
+        // plain `spawn`, whose `make` cannot, the compiler drops the count's two writes.)
+        self.making.set(self.making.get() + 1);
+        let unwinding = Defer(|| {
+            // `make` panicked.
+            self.making.set(self.making.get() - 1);
+            self.free.push(&self.links, idx);
+        });
         let fut = make(id);
         unwinding.cancel();
+        self.making.set(self.making.get() - 1);
         if self.storage[slot].put(&h.vtable, fut).is_err() {
             // Cannot happen: a slot on the free list is empty. Leave the pool as it was.
             self.free.push(&self.links, idx);
@@ -292,7 +315,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         #[cfg(feature = "stats")]
         h.stats.reset();
         self.live.set(self.live.get() + 1);
-        self.spawned(slot);
+        self.spawned(slot, h);
         Ok(id)
     }
 
@@ -305,7 +328,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// ```
     pub fn free_slots(&'static self) -> usize {
         self.init();
-        self.free.len()
+        N - self.live.get() - self.making.get()
     }
 
     /// Drops the future in slot `idx` (see `State` for when that is allowed).
@@ -340,13 +363,15 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         // Puts the scheduler back in order if a panic unwinds out of `run` (see `unwind.rs`).
         let unwinding = Defer(|| self.unwound());
         // Both only ever set by a panic that unwound: a build that aborts on panic links neither.
-        if cfg!(panic = "unwind") && self.unwound.replace(false) {
+        if cfg!(panic = "unwind") && self.unwound.get() {
+            self.unwound.set(false);
             self.drop_panicked();
         }
         if cfg!(panic = "unwind") && self.ending_pending.get() {
             let end = self.ending.get();
             // A panic interrupted the final drops of the last run: finish them, and end as it did.
             self.shutdown();
+            self.ending_pending.set(false);
             return self.ran(end, unwinding, running);
         }
         self.core.tally.set_stop(false);
@@ -390,6 +415,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.ending.set(end);
             self.ending_pending.set(true);
             self.shutdown();
+            self.ending_pending.set(false);
         }
         self.ran(end, unwinding, running)
     }
@@ -402,7 +428,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         running: crate::sched_core::Running<'_>,
     ) -> RunEnd {
         unwinding.cancel();
-        self.ending_pending.set(false);
         drop(running);
         self.running.set(false);
         end
@@ -519,10 +544,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         #[cfg(not(feature = "stats"))]
         let _ = clock;
         let h = &self.headers[idx];
-        // A poll that declared a join goes through `polled_slow` even when it yields: that is where
-        // the declaration is forgotten, or it would leak into the next poll's (`declare_join`).
-        // `Join` marks the wake word as well, so a poll that woke nobody through a waker needs no
-        // look at the declaration.
+        // A poll that declared a join goes through `polled_other` even when it yields: that is
+        // where the declaration is forgotten, or it would leak into the next poll's
+        // (`declare_join`). `Join` marks the wake word as well, so a poll that woke nobody through
+        // a waker needs no look at the declaration (nor does `polled_slow`, below).
         if self.core.wakes.pending() {
             // Tasks it woke through their wakers became ready before it did: queue them first.
             // (Inlined into the hot loop's copy only: a waker round trip costs 22 instructions
@@ -534,7 +559,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             }
             if !self.core.joining.get().is_null() {
                 self.leave_ring(idx, on_ring);
-                return self.polled_slow(idx, h.state());
+                return self.polled_other(idx, h.state());
             }
         }
         // The two common ends of a poll, one compare each: the task yielded, or waits for a wake.
@@ -703,7 +728,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         if self.live.get() == 0 {
             return; // every task finished: nothing to drop
         }
-        self.shutting_down.set(true);
+        self.phase.set(PHASE_SHUTDOWN);
         let mut order = [0u16; N];
         let mut k = 0;
         for (i, h) in self.headers.iter().enumerate() {
@@ -720,7 +745,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 self.stop_slot(idx);
             }
         }
-        self.shutting_down.set(false);
+        self.phase.set(PHASE_READY);
     }
 }
 

@@ -383,9 +383,10 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         }
     }
 
-    /// `EMPTY` → `QUEUED`.
-    pub(crate) fn spawned(&self, idx: usize) {
-        self.headers[idx].set_state(State::QUEUED);
+    /// `EMPTY` → `QUEUED`: slot `idx`, whose header is `h`.
+    #[inline(always)]
+    pub(crate) fn spawned(&self, idx: usize, h: &Header) {
+        h.set_state(State::QUEUED);
         self.core.ready.push_in(&self.links, idx as u16);
     }
 
@@ -415,13 +416,16 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         h.set_state(State::RUNNING);
     }
 
-    /// After a poll other than a plain yield or a plain wait: register what the task now waits
-    /// for, or finish it. `s` is its state after the poll (`DROPPING` if its future completed or it
-    /// was stopped during the poll).
+    /// After a poll other than a plain yield or a plain wait, one that declared no join: register
+    /// what the task now waits for, or finish it. `s` is its state after the poll (`DROPPING` if
+    /// its future completed or it was stopped during the poll). (The run loop knows that no join
+    /// was declared: a declaration marks the wake word, and the loop sends a poll whose wake word
+    /// names a declaration to [`polled_other`](Self::polled_other). A sample poll declares none.)
     #[cold]
     #[inline(never)]
     pub(crate) fn polled_slow(&self, idx: usize, s: State) {
-        if s == State::DROPPING && self.core.joining.get().is_null() {
+        debug_assert!(self.core.joining.get().is_null(), "slot {idx}: a join declared, yet no wake marked");
+        if s == State::DROPPING {
             // The commonest case, taken first: the end of a task. Its future completed (or it
             // stopped itself) in a poll that declared nothing (no join; no flag, so no deadline)
             // and left it unpaused: nothing to forget, nothing to register, and it is `DROPPING`
@@ -431,11 +435,12 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.polled_other(idx, s);
     }
 
-    /// `polled_slow` for every case but the plain end of a task: out of line, so that the plain
-    /// end saves no registers on its way to `finish_dropping`.
+    /// `polled_slow` for every case but the plain end of a task, and every poll that declared a
+    /// join: out of line, so that the plain end saves no registers on its way to
+    /// `finish_dropping`.
     #[cold]
     #[inline(never)]
-    fn polled_other(&self, idx: usize, s: State) {
+    pub(crate) fn polled_other(&self, idx: usize, s: State) {
         // The poll's declarations are forgotten here whatever happens next. (A deadline is only
         // read under the `T` flag, and `join_to` only with `joining`: nothing else to reset.)
         let joining = self.core.joining.get();
@@ -646,9 +651,18 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.core.deadlines.check(&self.headers, heap_len);
         assert_eq!(sampled, self.core.sampled.len(), "sampled length");
         assert_eq!(pollers, self.core.sampled.pollers(), "poller count");
-        // Equal, except while `spawn_with`'s `make` runs: its slot is off the free list and not
-        // yet live, and `make` may itself run the scheduler or spawn (tests/edges.rs).
-        assert!(self.free.len() <= N - live, "free count {} with {live} of {N} live", self.free.len());
+        // Invariant 4, one way, and the free count: every slot is live, free, or being made (off
+        // the free list while `spawn_with`'s `make` runs, which may itself run the scheduler or
+        // spawn: tests/edges.rs).
+        let mut free = 0;
+        let mut at = self.free.top();
+        while let Some(l) = self.links.get(usize::from(at)) {
+            assert_eq!(self.headers[usize::from(at)].state(), State::EMPTY, "slot {at} on the free list");
+            free += 1;
+            assert!(free <= N, "the free list is longer than the {N} slots");
+            at = l.get();
+        }
+        assert_eq!(free, N - live - self.making.get(), "free count with {live} of {N} live");
         let foreign = usize::from(!self.core.foreign.get().is_null());
         let registered = heap_len + self.core.sampled.len() + foreign;
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");

@@ -78,7 +78,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
                 self.panicked(idx, State::RUNNING);
             }
         }
-        self.shutting_down.set(false);
+        // (Only a scheduler that was set up runs, so it is ready again.)
+        self.phase.set(crate::sched::PHASE_READY);
         self.running.set(false);
         self.unwound.set(true);
     }
