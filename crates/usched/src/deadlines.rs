@@ -185,13 +185,13 @@ impl DeadlineHeap {
     }
 
     /// Slot `idx` is in a heap of `len` entries.
-    #[cfg(debug_assertions)]
+    #[cfg(any(test, debug_assertions))]
     pub(crate) fn contains(&self, idx: usize, len: usize) -> bool {
         self.view(&[]).position(idx, len).is_some()
     }
 
     /// Checks the order and positions of a heap of `len` entries (debug builds: `Sched::check`).
-    #[cfg(debug_assertions)]
+    #[cfg(any(test, debug_assertions))]
     pub(crate) fn check(&self, headers: &[Header], len: usize) {
         let view = self.view(headers);
         assert!(len <= view.cells.len(), "heap length {len} past its cells");
