@@ -140,7 +140,7 @@ fn update(core: &Core, idx: usize, s: State, enter: bool) {
     let view = View::of(core);
     let len = usize::from(core.heap_len.get());
     // The core first, so that nothing but the heap's slices is live during the sift.
-    let (pos, me, n) = if enter {
+    let (pos, hole, me, n) = if enter {
         if !view.has_room(idx, len) {
             debug_assert!(false, "deadline heap overflow: slot {idx} at {len}");
             return; // cannot happen: every slot is in the heap at most once
@@ -154,19 +154,19 @@ fn update(core: &Core, idx: usize, s: State, enter: bool) {
             core.timer_ops.set(Some(&TIMER_OPS));
         }
         // Into the hole after the last entry.
-        (len, idx as u16, len + 1)
+        (len, view.cells.get(len), idx as u16, len + 1)
     } else {
-        let Some(pos) = view.position(idx, len) else { return };
-        let n = len - 1; // `position` found it, so the heap is not empty
+        let Some((pos, hole)) = view.find(idx, len) else { return };
+        let n = len - 1; // `find` found it, so the heap is not empty
         core.heap_len.set(n as u16);
         core.tally.sub();
         if pos == n {
             return;
         }
         // The last entry fills the hole.
-        (pos, view.at(n), n)
+        (pos, Some(hole), view.at(n), n)
     };
-    view.place(pos, me, n);
+    view.place(pos, hole, me, n);
 }
 
 /// The slot due first.
@@ -249,8 +249,15 @@ impl<'a> View<'a> {
     /// Slot `idx`'s position, if it is in a heap of `len` entries.
     #[inline(always)]
     fn position(&self, idx: usize, len: usize) -> Option<usize> {
+        self.find(idx, len).map(|(p, _)| p)
+    }
+
+    /// Slot `idx`'s position and that position's cell, if it is in a heap of `len` entries.
+    #[inline(always)]
+    fn find(&self, idx: usize, len: usize) -> Option<(usize, &'a HeapCell)> {
         let p = usize::from(self.cells.get(idx)?.pos.get());
-        (p < len && usize::from(self.at(p)) == idx).then_some(p)
+        let cell = self.cells.get(p)?;
+        (p < len && usize::from(cell.at.get()) == idx).then_some((p, cell))
     }
 
     /// Slot `idx` may enter a heap of `n` entries (it always may).
@@ -261,10 +268,11 @@ impl<'a> View<'a> {
     }
 
     /// Puts slot `me` in the hole at position `pos` of a heap of `n` entries: up while it fires
-    /// before its parent, else down while a child fires before it.
+    /// before its parent, else down while a child fires before it. `hole` is the cell of `pos`,
+    /// as the caller found it (`None` cannot happen).
     #[inline(always)]
-    fn place(&self, pos: usize, me: u16, n: usize) {
-        let (Some(below), Some(hole)) = (self.cells.get(..n), self.cells.get(pos)) else { return };
+    fn place(&self, pos: usize, hole: Option<&'a HeapCell>, me: u16, n: usize) {
+        let (Some(below), Some(hole)) = (self.cells.get(..n), hole) else { return };
         let (mut at, mut hole) = self.up(pos, hole, me);
         // Down only if it did not move up: what it displaced up there fires before everything
         // below, so after it too.
@@ -372,17 +380,17 @@ mod tests {
             let idx = (r % N as u64) as usize;
             let n = usize::from(len.get());
             // As `leave` and `enter` do.
-            if let Some(pos) = view.position(idx, n) {
+            if let Some((pos, hole)) = view.find(idx, n) {
                 len.set((n - 1) as u16);
                 if pos != n - 1 {
-                    view.place(pos, view.at(n - 1), n - 1);
+                    view.place(pos, Some(hole), view.at(n - 1), n - 1);
                 }
                 inside.retain(|&i| i != idx);
             } else {
                 headers[idx].set_deadline((r >> 8) % 16); // many equal deadlines
                 assert!(view.has_room(idx, n), "round {round}");
                 len.set((n + 1) as u16);
-                view.place(n, idx as u16, n + 1);
+                view.place(n, view.cells.get(n), idx as u16, n + 1);
                 inside.push(idx);
             }
             heap.check(headers, usize::from(len.get()));
