@@ -121,42 +121,52 @@ fn all_next(core: &Core) -> Option<u64> {
 
 /// `HeapOps::enter`.
 fn enter(core: &Core, idx: usize, s: State) {
-    if !s.in_heap() {
-        return;
-    }
-    let (len, view) = (&core.heap_len, core.deadlines.view(core.headers()));
-    let n = usize::from(len.get());
-    if n >= view.cells.len() || idx >= view.cells.len() {
-        debug_assert!(false, "deadline heap overflow: slot {idx} at {n}");
-        return; // cannot happen: every slot is in the heap at most once
-    }
-    debug_assert!(view.position(idx, n).is_none(), "slot {idx} is in the deadline heap already");
-    len.set((n + 1) as u16);
-    core.tally.add();
-    // A task with a deadline may be queued: its turn takes `Sched::dequeued_slow`'s path. And
-    // the run loop and `idle` look at the heap from now on.
-    core.dequeue_hook.set(Some(crate::state::dequeued));
-    if core.timer_ops.get().is_none() {
-        core.timer_ops.set(Some(&TIMER_OPS));
-    }
-    view.place(n, idx as u16, n + 1);
+    update(core, idx, s, true);
 }
 
 /// `HeapOps::leave`.
 fn leave(core: &Core, idx: usize, s: State) {
+    update(core, idx, s, false);
+}
+
+/// Slot `idx`, whose state is now (`enter`) or was (not `enter`) `s`, enters or leaves the heap
+/// if `s` puts it there. One body for both, so that a program has one copy of the sift loops
+/// and the slices are taken once per operation.
+#[inline(never)]
+fn update(core: &Core, idx: usize, s: State, enter: bool) {
     if !s.in_heap() {
         return;
     }
-    let view = core.deadlines.view(core.headers());
+    let view = View::of(core);
     let len = usize::from(core.heap_len.get());
-    let Some(pos) = view.position(idx, len) else { return };
-    let n = len - 1; // `position` found it, so the heap is not empty
-    core.heap_len.set(n as u16);
-    core.tally.sub();
-    if pos != n {
+    // The core first, so that nothing but the heap's slices is live during the sift.
+    let (pos, hole, me, n) = if enter {
+        if !view.has_room(idx, len) {
+            debug_assert!(false, "deadline heap overflow: slot {idx} at {len}");
+            return; // cannot happen: every slot is in the heap at most once
+        }
+        core.heap_len.set((len + 1) as u16);
+        core.tally.add();
+        // A task with a deadline may be queued: its turn takes `Sched::dequeued_slow`'s path.
+        // And the run loop and `idle` look at the heap from now on.
+        core.dequeue_hook.set(Some(crate::state::dequeued));
+        if core.timer_ops.get().is_none() {
+            core.timer_ops.set(Some(&TIMER_OPS));
+        }
+        // Into the hole after the last entry.
+        (len, view.cells.get(len), idx as u16, len + 1)
+    } else {
+        let Some((pos, hole)) = view.find(idx, len) else { return };
+        let n = len - 1; // `find` found it, so the heap is not empty
+        core.heap_len.set(n as u16);
+        core.tally.sub();
+        if pos == n {
+            return;
+        }
         // The last entry fills the hole.
-        view.place(pos, view.at(n), n);
-    }
+        (pos, Some(hole), view.at(n), n)
+    };
+    view.place(pos, hole, me, n);
 }
 
 /// The slot due first.
@@ -179,21 +189,18 @@ impl DeadlineHeap {
         self.cells.set(cells);
     }
 
-    #[inline]
-    fn view<'a>(&'a self, headers: &'a [Header]) -> View<'a> {
-        View { cells: self.cells.as_slice(), headers }
-    }
-
     /// Slot `idx` is in a heap of `len` entries.
-    #[cfg(debug_assertions)]
+    #[cfg(any(test, debug_assertions))]
     pub(crate) fn contains(&self, idx: usize, len: usize) -> bool {
-        self.view(&[]).position(idx, len).is_some()
+        let view = View { cells: self.cells.as_slice(), headers: &[] };
+        view.position(idx, len).is_some()
     }
 
     /// Checks the order and positions of a heap of `len` entries (debug builds: `Sched::check`).
-    #[cfg(debug_assertions)]
+    #[cfg(any(test, debug_assertions))]
     pub(crate) fn check(&self, headers: &[Header], len: usize) {
-        let view = self.view(headers);
+        assert_eq!(headers.len(), self.cells.as_slice().len(), "one cell per header");
+        let view = View::new(self.cells.as_slice(), headers);
         assert!(len <= view.cells.len(), "heap length {len} past its cells");
         for pos in 0..len {
             let idx = view.at(pos);
@@ -207,89 +214,136 @@ impl DeadlineHeap {
 }
 
 /// The heap's cells and the headers that key them, as plain slices for the length of one
-/// operation (the core's cells are re-read after every store otherwise).
+/// operation (the core's cells are re-read after every store otherwise), cut to one length: so
+/// the compiler knows that a slot with a header has a cell, and checks each slot index once.
+/// The sift loops hold the cell of the hole they move, not just its position, and the heap's
+/// entries below it as a slice of their own: so the hole and the children need no check beyond
+/// the loop's own test.
 struct View<'a> {
     cells: &'a [HeapCell],
     headers: &'a [Header],
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
+    /// The core's heap.
+    #[inline(always)]
+    fn of(core: &'a Core) -> Self {
+        Self::new(core.deadlines.cells.as_slice(), core.headers())
+    }
+
+    /// Both cut to the shorter's length (there is one of each per slot: the cut changes nothing).
+    #[inline(always)]
+    fn new(cells: &'a [HeapCell], headers: &'a [Header]) -> Self {
+        let n = cells.len().min(headers.len());
+        let (cells, _) = cells.split_at(n);
+        let (headers, _) = headers.split_at(n);
+        View { cells, headers }
+    }
+
     /// The slot at heap position `pos`.
-    #[inline]
+    #[inline(always)]
     fn at(&self, pos: usize) -> u16 {
         self.cells.get(pos).map_or(0, |c| c.at.get())
     }
 
-    /// Puts slot `idx` at heap position `pos`.
-    #[inline]
-    fn set(&self, pos: usize, idx: u16) {
-        if let (Some(a), Some(b)) = (self.cells.get(pos), self.cells.get(usize::from(idx))) {
-            a.at.set(idx);
-            b.pos.set(pos as u16);
+    /// Slot `idx`'s position, if it is in a heap of `len` entries.
+    #[inline(always)]
+    fn position(&self, idx: usize, len: usize) -> Option<usize> {
+        self.find(idx, len).map(|(p, _)| p)
+    }
+
+    /// Slot `idx`'s position and that position's cell, if it is in a heap of `len` entries.
+    #[inline(always)]
+    fn find(&self, idx: usize, len: usize) -> Option<(usize, &'a HeapCell)> {
+        let p = usize::from(self.cells.get(idx)?.pos.get());
+        let cell = self.cells.get(p)?;
+        (p < len && usize::from(cell.at.get()) == idx).then_some((p, cell))
+    }
+
+    /// Slot `idx` may enter a heap of `n` entries (it always may).
+    #[inline(always)]
+    fn has_room(&self, idx: usize, n: usize) -> bool {
+        debug_assert!(self.position(idx, n).is_none(), "slot {idx} is in the deadline heap already");
+        n < self.cells.len() && idx < self.cells.len()
+    }
+
+    /// Puts slot `me` in the hole at position `pos` of a heap of `n` entries: up while it fires
+    /// before its parent, else down while a child fires before it. `hole` is the cell of `pos`,
+    /// as the caller found it (`None` cannot happen).
+    #[inline(always)]
+    fn place(&self, pos: usize, hole: Option<&'a HeapCell>, me: u16, n: usize) {
+        let (Some(below), Some(hole)) = (self.cells.get(..n), hole) else { return };
+        let (mut at, mut hole) = self.up(pos, hole, me);
+        // Down only if it did not move up: what it displaced up there fires before everything
+        // below, so after it too.
+        if at == pos {
+            (at, hole) = self.down(below, at, hole, me);
+        }
+        self.put(at, hole, me);
+    }
+
+    /// Puts slot `idx` in `hole`, the cell of heap position `pos`.
+    #[inline(always)]
+    fn put(&self, pos: usize, hole: &HeapCell, idx: u16) {
+        hole.at.set(idx);
+        if let Some(c) = self.cells.get(usize::from(idx)) {
+            c.pos.set(pos as u16);
         }
     }
 
-    /// Slot `idx`'s position, if it is in a heap of `len` entries.
-    #[inline]
-    fn position(&self, idx: usize, len: usize) -> Option<usize> {
-        let p = usize::from(self.cells.get(idx)?.pos.get());
-        (p < len && usize::from(self.at(p)) == idx).then_some(p)
+    /// Moves the hole at `pos` (its cell `hole`) up while slot `me` fires before the hole's
+    /// parent; returns where the hole ends.
+    #[inline(always)]
+    fn up(&self, mut pos: usize, mut hole: &'a HeapCell, me: u16) -> (usize, &'a HeapCell) {
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            let Some(pc) = self.cells.get(parent) else { break };
+            let p = pc.at.get();
+            if !self.before(me, p) {
+                break;
+            }
+            self.put(pos, hole, p);
+            (pos, hole) = (parent, pc);
+        }
+        (pos, hole)
     }
 
-    /// `a` fires before `b`: earlier deadline, then earlier spawn (so equal deadlines fire in
-    /// spawn order).
+    /// Moves the hole at `pos` (its cell `hole`) down among the heap's entries `below` while a
+    /// child fires before slot `me`; returns where the hole ends.
+    #[inline(always)]
+    fn down(
+        &self,
+        below: &'a [HeapCell],
+        mut pos: usize,
+        mut hole: &'a HeapCell,
+        me: u16,
+    ) -> (usize, &'a HeapCell) {
+        loop {
+            let l = 2 * pos + 1;
+            let Some(lc) = below.get(l) else { break };
+            let (mut c, mut cc) = (l, lc);
+            if let Some(rc) = below.get(l + 1) {
+                if self.before(rc.at.get(), lc.at.get()) {
+                    (c, cc) = (l + 1, rc);
+                }
+            }
+            let cv = cc.at.get();
+            if !self.before(cv, me) {
+                break;
+            }
+            self.put(pos, hole, cv);
+            (pos, hole) = (c, cc);
+        }
+        (pos, hole)
+    }
+
+    /// Slot `a` fires before slot `b`: earlier deadline, then earlier spawn (so equal deadlines
+    /// fire in spawn order).
     fn before(&self, a: u16, b: u16) -> bool {
         let (Some(a), Some(b)) = (self.headers.get(usize::from(a)), self.headers.get(usize::from(b))) else {
             return false;
         };
         (a.deadline(), a.serial()) < (b.deadline(), b.serial())
-    }
-
-    /// Puts slot `me` in the hole at position `pos` of a heap of `n` entries: up while it fires
-    /// before its parent, else down while a child fires before it.
-    fn place(&self, pos: usize, me: u16, n: usize) {
-        // Headers and cells cut to one length, and `n` checked against it (it cannot fail: see
-        // `enter`): so the compiler knows that a slot with a header and every position below `n`
-        // has a cell, and checks each index once.
-        let Some(headers) = self.headers.get(..self.cells.len()) else { return };
-        if n > self.cells.len() || pos >= n {
-            return;
-        }
-        View { cells: self.cells, headers }.place_in(pos, me, n);
-    }
-
-    /// `place`, on a view whose lengths are checked.
-    #[inline(always)]
-    fn place_in(&self, mut pos: usize, me: u16, n: usize) {
-        let hole = pos;
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            let p = self.at(parent);
-            if !self.before(me, p) {
-                break;
-            }
-            self.set(pos, p);
-            pos = parent;
-        }
-        // Down only if it did not move up: what it displaced up there fires before everything
-        // below, so after it too.
-        if pos == hole {
-            loop {
-                let l = 2 * pos + 1;
-                if l >= n {
-                    break;
-                }
-                let r = l + 1;
-                let c = if r < n && self.before(self.at(r), self.at(l)) { r } else { l };
-                let cv = self.at(c);
-                if !self.before(cv, me) {
-                    break;
-                }
-                self.set(pos, cv);
-                pos = c;
-            }
-        }
-        self.set(pos, me);
     }
 }
 
@@ -315,7 +369,7 @@ mod tests {
         let cells: &'static [HeapCell] = std::boxed::Box::leak((0..N).map(|_| HeapCell::new()).collect());
         let (heap, len) = (DeadlineHeap::new(), Cell::new(0u16));
         heap.init(cells);
-        let view = heap.view(headers);
+        let view = View::new(cells, headers);
         let mut seed = 0x2545_f491_4f6c_dd1d;
         for (i, h) in headers.iter().enumerate() {
             h.set_serial((N - i) as u64); // serial order is not slot order
@@ -325,17 +379,18 @@ mod tests {
             let r = rng(&mut seed);
             let idx = (r % N as u64) as usize;
             let n = usize::from(len.get());
-            if let Some(pos) = view.position(idx, n) {
-                // Leave (as `leave` does).
+            // As `leave` and `enter` do.
+            if let Some((pos, hole)) = view.find(idx, n) {
                 len.set((n - 1) as u16);
                 if pos != n - 1 {
-                    view.place(pos, view.at(n - 1), n - 1);
+                    view.place(pos, Some(hole), view.at(n - 1), n - 1);
                 }
                 inside.retain(|&i| i != idx);
             } else {
                 headers[idx].set_deadline((r >> 8) % 16); // many equal deadlines
+                assert!(view.has_room(idx, n), "round {round}");
                 len.set((n + 1) as u16);
-                view.place(n, idx as u16, n + 1);
+                view.place(n, view.cells.get(n), idx as u16, n + 1);
                 inside.push(idx);
             }
             heap.check(headers, usize::from(len.get()));

@@ -139,7 +139,10 @@ impl State {
 
     /// Invariant 2: belongs in the deadline heap.
     pub(crate) const fn in_heap(self) -> bool {
-        self.has(Self::T) && !self.paused() && (self.waiting() || self.0 & Self::KIND == 1)
+        // `T`, then not paused and `QUEUED`, `WAITING` or `JOINING`: one bit of a table indexed
+        // by the pause flag and the kind (as a test per flag and kind, it is three branches).
+        const IN: u32 = 1 << 1 | 1 << 3 | 1 << 4;
+        self.has(Self::T) && (IN >> (self.0 & (Self::PAUSED | Self::KIND))) & 1 != 0
     }
 
     /// Invariant 3: belongs on the sampled list.
@@ -666,5 +669,19 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let foreign = usize::from(!self.core.foreign.get().is_null());
         let registered = heap_len + self.core.sampled.len() + foreign;
         assert_eq!(self.core.tally.is_zero(), registered == 0 && !self.core.tally.stopping(), "tally");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::State;
+
+    #[test]
+    fn in_heap_table_is_the_rule() {
+        for b in 0..=u8::MAX {
+            let s = State::from_bits(b);
+            let rule = s.has(State::T) && !s.paused() && (s.waiting() || s.kind() == State::QUEUED);
+            assert_eq!(s.in_heap(), rule, "state {s:?}");
+        }
     }
 }
