@@ -389,3 +389,19 @@ fn spawn_after_panics_out_of_a_sample_poll_and_the_idle_hook() {
     assert_eq!(s.run(c), RunEnd::Finished);
     assert_eq!(s.free_slots(), 4);
 }
+
+/// `stop_all` from the destructor of a task whose poll panicked in the last run: that destructor
+/// runs inside the next `run` (its first act), which must not then clear the stop. (It did.)
+#[test]
+fn stop_all_from_a_destructor_dropped_at_the_start_of_run() {
+    let s: &'static Sched<4, 256> = sched();
+    let c = clock();
+    s.spawn(guarded(OnDrop(move || s.stop_all()), async { panic!("p") })).unwrap();
+    s.spawn(async {
+        sleep(ms(100)).await;
+    })
+    .unwrap();
+    assert_eq!(run_caught(s, c), Err("p".to_string()));
+    assert_eq!(s.run(c), RunEnd::Stopped);
+    assert_eq!(c.now().as_micros(), 0);
+}
