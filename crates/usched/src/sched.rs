@@ -362,6 +362,8 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let running = crate::sched_core::Running::enter(&self.core);
         // Puts the scheduler back in order if a panic unwinds out of `run` (see `unwind.rs`).
         let unwinding = Defer(|| self.unwound());
+        // Before the recovery below: a destructor it runs may ask this run to stop.
+        self.core.tally.set_stop(false);
         // Both only ever set by a panic that unwound: a build that aborts on panic links neither.
         if cfg!(panic = "unwind") && self.unwound.get() {
             self.unwound.set(false);
@@ -374,7 +376,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             self.ending_pending.set(false);
             return self.ran(end, unwinding, running);
         }
-        self.core.tally.set_stop(false);
         let end = loop {
             #[cfg(feature = "stats")]
             self.passes.set(self.passes.get() + 1);
