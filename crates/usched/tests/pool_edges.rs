@@ -1,6 +1,7 @@
-//! Review of the spawn/finish trims (the `phase` byte, `free_slots` as `N - live - making`, the
-//! run entry/exit stores, the join declaration's way to `polled_other`): what `spawn` and
-//! `free_slots` answer from every awkward place, with exact counts.
+//! What `spawn` and `free_slots` answer from every awkward place (destructors in the final drops,
+//! a `make` that spawns or panics, panics in polls and drops, nested schedulers), with exact
+//! counts: the pool's bookkeeping (the set-up/shutdown phase, `free_slots` counted from the live
+//! tasks) must hold wherever user code can run.
 
 mod common;
 

@@ -1,6 +1,7 @@
-//! Review of the end of a poll that declared a join (the run loop sends it to `polled_other`;
-//! `polled_slow` no longer looks at the declaration): polls that declare a join and complete, stop
-//! themselves, pause themselves, wake another task, are picked by a deadline or sampled.
+//! A join a poll declares is forgotten at the end of that poll, however the poll ends: polls that
+//! declare a join and complete, stop themselves, pause themselves, wake another task, are picked
+//! by a deadline or sampled. (The run loop sends every poll that declared one to the state
+//! machine's general path; a canary joiner's poll count catches a declaration that leaks.)
 
 mod common;
 
