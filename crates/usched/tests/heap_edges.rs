@@ -37,7 +37,7 @@ fn all_slots_body() {
     // The controller: spawned first, so it is the oldest.
     s.spawn(async move {
         sleep_until(at(1)).await;
-        let ids = ids.borrow();
+        let ids = ids.borrow().clone();
         for (i, &id) in ids.iter().enumerate() {
             if i % 3 == 0 {
                 s.pause(id).unwrap();
