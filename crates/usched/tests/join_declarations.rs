@@ -34,12 +34,18 @@ fn canary<const N: usize, const S: usize>(
     polls
 }
 
+/// A task that sleeps `t` ms and ends.
+fn sleeper<const N: usize, const S: usize>(s: &'static Sched<N, S>, t: u64) -> usched::TaskId {
+    s.spawn(async move {
+        sleep(ms(t)).await;
+    })
+    .unwrap()
+}
+
+/// `k` tasks that end at 1, 2, ... `k` ms, joined by nobody.
 fn unrelated_ends<const N: usize, const S: usize>(s: &'static Sched<N, S>, k: u64) {
     for i in 1..=k {
-        s.spawn(async move {
-            sleep(ms(i)).await;
-        })
-        .unwrap();
+        sleeper(s, i);
     }
 }
 
@@ -48,11 +54,7 @@ fn a_poll_that_declares_a_join_and_completes() {
     let s: &'static Sched<8, 512> = sched();
     let c = clock();
     let x = s.spawn(core::future::pending()).unwrap();
-    let d = s
-        .spawn(async {
-            sleep(ms(50)).await;
-        })
-        .unwrap();
+    let d = sleeper(s, 50);
     let a = s
         .spawn(async move {
             let j = pin!(s.join(x));
@@ -78,11 +80,7 @@ fn a_poll_that_declares_a_join_and_stops_itself() {
     let s: &'static Sched<8, 512> = sched();
     let c = clock();
     let x = s.spawn(core::future::pending()).unwrap();
-    let d = s
-        .spawn(async {
-            sleep(ms(50)).await;
-        })
-        .unwrap();
+    let d = sleeper(s, 50);
     let after = cell(false);
     s.spawn_with(move |me| async move {
         let j = pin!(s.join(x));
@@ -114,11 +112,7 @@ fn a_poll_that_declares_a_join_and_pauses_itself() {
     let s: &'static Sched<8, 512> = sched();
     let c = clock();
     let log = Log::new();
-    let x = s
-        .spawn(async {
-            sleep(ms(10)).await;
-        })
-        .unwrap();
+    let x = sleeper(s, 10);
     let polls = cell(0u32);
     let a = s
         .spawn_with(move |me| async move {
@@ -160,11 +154,7 @@ fn a_poll_that_declares_a_join_and_wakes_another() {
         log.at(c, "b woken");
     })
     .unwrap();
-    let x = s
-        .spawn(async {
-            sleep(ms(20)).await;
-        })
-        .unwrap();
+    let x = sleeper(s, 20);
     let polls = cell(0u32);
     s.spawn(async move {
         yield_now().await;
@@ -194,16 +184,8 @@ fn a_join_declared_in_polls_picked_by_a_deadline() {
     let s: &'static Sched<8, 512> = sched();
     let c = clock();
     let log = Log::new();
-    let x = s
-        .spawn(async {
-            sleep(ms(25)).await;
-        })
-        .unwrap();
-    let d = s
-        .spawn(async {
-            sleep(ms(50)).await;
-        })
-        .unwrap();
+    let x = sleeper(s, 25);
+    let d = sleeper(s, 50);
     s.spawn(async move {
         loop {
             let j = pin!(s.join(x));
@@ -234,16 +216,8 @@ fn a_join_declared_beside_a_poller_wait() {
     let s: &'static Sched<8, 512> = sched();
     let c = clock();
     let log = Log::new();
-    let x = s
-        .spawn(async {
-            sleep(ms(25)).await;
-        })
-        .unwrap();
-    let d = s
-        .spawn(async {
-            sleep(ms(50)).await;
-        })
-        .unwrap();
+    let x = sleeper(s, 25);
+    let d = sleeper(s, 50);
     let fire = cell(false);
     s.spawn(async move {
         let mut p = Poller::new(move || fire.get().then_some(1));
@@ -281,11 +255,7 @@ fn a_poll_that_declares_a_join_and_ends_its_target() {
     let c = clock();
     let log = Log::new();
     let x = s.spawn(core::future::pending()).unwrap();
-    let d = s
-        .spawn(async {
-            sleep(ms(50)).await;
-        })
-        .unwrap();
+    let d = sleeper(s, 50);
     let polls = cell(0u32);
     s.spawn(async move {
         counted(

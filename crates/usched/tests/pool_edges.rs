@@ -164,14 +164,10 @@ fn free_slots_after_a_panic_in_a_poll_and_in_its_destructor() {
     assert_eq!(s.free_slots(), 4);
 }
 
-/// A panic in the final drops, then spawns and a second run: the second run finishes the drops,
-/// refusing spawns from their destructors, and the third run is plain.
-#[test]
-fn a_panic_in_the_final_drops_then_spawns_and_more_runs() {
-    let s: &'static Sched<4, 256> = sched();
-    let c = clock();
-    let log = Log::new();
-    for (name, bad) in [("a", false), ("b", true), ("c", false)] {
+/// Spawns one task per `(name, bad)` that waits for ever; dropping it logs what `free_slots` and
+/// `spawn` answer from its destructor, which then panics if `bad`.
+fn spawn_droppers(s: &'static Sched<4, 256>, log: &'static Log, tasks: &[(&'static str, bool)]) {
+    for &(name, bad) in tasks {
         s.spawn(async move {
             let _g = OnDrop(move || {
                 log.push(format!("drop {name} free {} {}", s.free_slots(), spawn_answer(s)));
@@ -183,6 +179,16 @@ fn a_panic_in_the_final_drops_then_spawns_and_more_runs() {
         })
         .unwrap();
     }
+}
+
+/// A panic in the final drops, then spawns and a second run: the second run finishes the drops,
+/// refusing spawns from their destructors, and the third run is plain.
+#[test]
+fn a_panic_in_the_final_drops_then_spawns_and_more_runs() {
+    let s: &'static Sched<4, 256> = sched();
+    let c = clock();
+    let log = Log::new();
+    spawn_droppers(s, log, &[("a", false), ("b", true), ("c", false)]);
     assert_eq!(run_caught(s, c), Err("b panics".to_string()));
     assert_eq!(log.take(), ["drop a free 1 stopping", "drop b free 2 stopping"]);
     assert_eq!(s.free_slots(), 3);
@@ -203,18 +209,7 @@ fn panics_in_two_final_drops_in_a_row() {
     let s: &'static Sched<4, 256> = sched();
     let c = clock();
     let log = Log::new();
-    for (name, bad) in [("a", true), ("b", true), ("c", false)] {
-        s.spawn(async move {
-            let _g = OnDrop(move || {
-                log.push(format!("drop {name} free {} {}", s.free_slots(), spawn_answer(s)));
-                if bad {
-                    panic!("{name} panics");
-                }
-            });
-            core::future::pending::<()>().await;
-        })
-        .unwrap();
-    }
+    spawn_droppers(s, log, &[("a", true), ("b", true), ("c", false)]);
     assert_eq!(run_caught(s, c), Err("a panics".to_string()));
     assert_eq!(run_caught(s, c), Err("b panics".to_string()));
     assert_eq!(run_caught(s, c), Ok(RunEnd::Stalled));

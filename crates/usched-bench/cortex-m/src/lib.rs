@@ -37,6 +37,21 @@ pub fn calibrate() {
     cortex_m_semihosting::hprintln!("calib ticks={} instrs={}", b - a, 200_000u32);
 }
 
+/// embassy's bookkeeping bytes per task: its `TaskStorage` less the future, for a small task that
+/// yields (as the benchmarks' tasks do). Built with `--features embassy-timers`, the header
+/// includes the timer item that embassy-time's queue asks for.
+pub fn embassy_bytes_per_task() -> usize {
+    fn header<F: core::future::Future + 'static>(_: &F) -> usize {
+        core::mem::size_of::<embassy_executor::raw::TaskStorage<F>>() - core::mem::size_of::<F>()
+    }
+    let f = async {
+        let x = 0u32;
+        Yield(false).await;
+        core::hint::black_box(x);
+    };
+    header(&f)
+}
+
 /// Prints one measurement: `ops` more operations took `ticks` more timer ticks.
 pub fn report(name: &str, n: usize, (ops1, t1): (u32, u32), (ops2, t2): (u32, u32)) {
     cortex_m_semihosting::hprintln!("{} n={} ops={} ticks={}", name, n, ops2 - ops1, t2 - t1);

@@ -3,14 +3,13 @@
 #![no_std]
 #![no_main]
 
-use core::future::Future;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use embassy_executor::Spawner;
 use embassy_sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
 use embassy_sync::signal::Signal;
 use static_cell::StaticCell;
-use usched_bench_cortex_m::{calibrate, exit, report, ticks, timer_start, Yield};
+use usched_bench_cortex_m::{calibrate, embassy_bytes_per_task, exit, report, ticks, timer_start, Yield};
 
 static LEFT: AtomicUsize = AtomicUsize::new(0);
 static DONE: Signal<CriticalSectionRawMutex, ()> = Signal::new();
@@ -74,16 +73,8 @@ static SIGS: StaticCell<[Sig; 2]> = StaticCell::new();
 async fn main(sp: Spawner) {
     timer_start();
     calibrate();
-    fn header<F: Future + 'static>(_: &F) -> usize {
-        core::mem::size_of::<embassy_executor::raw::TaskStorage<F>>() - core::mem::size_of::<F>()
-    }
-    let f = async {
-        let x = 0u32;
-        Yield(false).await;
-        core::hint::black_box(x);
-    };
     let fixed = core::mem::size_of::<embassy_executor::raw::Executor>();
-    cortex_m_semihosting::hprintln!("size per_task={} fixed={}", header(&f), fixed);
+    cortex_m_semihosting::hprintln!("size per_task={} fixed={}", embassy_bytes_per_task(), fixed);
     // One round of each workload before it is measured, as the usched program does (which needs
     // it: a scheduler sets itself up on first use). embassy sets up nothing on a pool's first use,
     // so this only keeps the two programs alike.

@@ -6,24 +6,14 @@
 #![no_std]
 #![no_main]
 
-use core::future::Future;
-
 use cortex_m_rt::entry;
-use usched_bench_cortex_m::{exit, Yield};
+use usched_bench_cortex_m::{embassy_bytes_per_task, exit};
 
 // Linked for its effect on the task header only.
 use embassy_time_queue_utils as _;
 
 #[entry]
 fn main() -> ! {
-    fn header<F: Future + 'static>(_: &F) -> usize {
-        core::mem::size_of::<embassy_executor::raw::TaskStorage<F>>() - core::mem::size_of::<F>()
-    }
-    let f = async {
-        let x = 0u32;
-        Yield(false).await;
-        core::hint::black_box(x);
-    };
-    cortex_m_semihosting::hprintln!("size_timers per_task={}", header(&f));
+    cortex_m_semihosting::hprintln!("size_timers per_task={}", embassy_bytes_per_task());
     exit()
 }
