@@ -608,7 +608,7 @@ fn qemu(e: &Env, md: &mut String) {
         .unwrap_or(f64::NAN);
     let _ = writeln!(
         md,
-        "| per task in a program that sleeps (embassy: with embassy-time's timer queue, as every embassy-time driver links it) | {} | {} | {} |",
+        "| per task in a program that sleeps (embassy: with embassy-time's timer queue, as the embassy HALs' time drivers link it) | {} | {} | {} |",
         su.0,
         timed,
         ratio(su.0, timed)

@@ -1,6 +1,6 @@
 //! embassy's bookkeeping per task in a program that sleeps: built with `--features
-//! embassy-timers`, which links embassy-time-queue-utils, the timer queue every embassy-time
-//! driver uses. That crate asks embassy-executor for a six-word timer item in every task header,
+//! embassy-timers`, which links embassy-time-queue-utils, the timer queue the embassy HALs' time
+//! drivers use. That crate asks embassy-executor for a six-word timer item in every task header,
 //! so this is what `#[embassy_executor::task]` costs a program that awaits a `Timer`. usched keeps
 //! its deadlines in its slots whether a program sleeps or not, so its figure does not change.
 #![no_std]
