@@ -37,10 +37,10 @@ const CTRL_IRQ: u32 = 1 << 3;
 ///
 /// ```
 /// // mps2-an385/an386: TIMER0 and TIMER1 (interrupts 8 and 9).
-/// // SAFETY: these are the boards' timer blocks, used by nothing else in this program.
-/// let (t0, t1) = unsafe {
-///     (usched_cortex_m::CmsdkTimer::at(0x4000_0000), usched_cortex_m::CmsdkTimer::at(0x4000_1000))
-/// };
+/// // SAFETY: TIMER0's register block on these boards, used by nothing else in this program.
+/// let t0 = unsafe { usched_cortex_m::CmsdkTimer::at(0x4000_0000) };
+/// // SAFETY: TIMER1's register block, likewise used by nothing else.
+/// let t1 = unsafe { usched_cortex_m::CmsdkTimer::at(0x4000_1000) };
 /// # let _ = (t0, t1);
 /// ```
 #[derive(Debug)]

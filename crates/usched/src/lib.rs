@@ -169,7 +169,7 @@
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
-// Every unsafe block and unsafe fn says why it is sound, one operation at a time.
+// Every block and function marked unsafe says why it is sound, one operation at a time.
 #![warn(
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks,

@@ -130,7 +130,7 @@ extern "C" fn dispatch() {
 #[used]
 pub static __INTERRUPTS: [extern "C" fn(); IRQS] = [dispatch; IRQS];
 
-// SAFETY: cortex-m-rt requires the HardFault handler to be an `unsafe fn`; it is only ever
+// SAFETY: cortex-m-rt requires the HardFault handler to be declared unsafe; it is only ever
 // entered by the hardware on a fault, with the frame cortex-m-rt passes, and it never returns.
 #[exception]
 unsafe fn HardFault(ef: &cortex_m_rt::ExceptionFrame) -> ! {

@@ -20,7 +20,7 @@ fn SysTick() {
     latency::on_systick();
 }
 
-// SAFETY: cortex-m-rt requires `DefaultHandler` to be an `unsafe fn`; it is only called by the
+// SAFETY: cortex-m-rt requires `DefaultHandler` to be declared unsafe; it is only called by the
 // hardware as the handler of otherwise unhandled interrupts, and its body does nothing unsafe.
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
