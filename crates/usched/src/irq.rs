@@ -291,6 +291,15 @@ impl Future for IrqWait<'_> {
         }
         if first {
             // Registered just now: wait.
+        } else if t.solo() {
+            // The only sampled task: its event needs no ranking, it is taken now.
+            let n = line.count.take();
+            if n > 0 {
+                t.solo_ran();
+                return Poll::Ready(IrqResult::Irq(n));
+            }
+            t.reached();
+            return Poll::Pending;
         } else if t.sampling() {
             t.reached();
             let n = line.count.peek();

@@ -586,7 +586,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// handled out of line again (`wakes.rs`).
     #[cold]
     #[inline(never)]
-    fn take_wakes(&'static self) {
+    pub(crate) fn take_wakes(&'static self) {
         self.core.wakes.take(&self.headers, |idx, h| self.woken(idx, h));
     }
 
@@ -613,6 +613,13 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     fn sample_all(&'static self) -> Urgent {
         // Best so far: (offer, serial, slot); a larger offer wins, then the older task.
         let mut best: Option<(u64, u64, usize)> = None;
+        // A task sampled alone has no rival: its event, if it has one, is taken in this very poll
+        // (only sampled waits outrank deadlines and round-robin), which saves a second poll.
+        let mode = if self.core.sampled.len() == 1 {
+            crate::sched_core::MODE_SOLO
+        } else {
+            crate::sched_core::MODE_SAMPLE
+        };
         let mut at = self.core.sampled.first();
         while let Some(link) = self.links.get(usize::from(at)) {
             let idx = usize::from(at);
@@ -620,7 +627,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             let epoch = self.core.sampled.epoch();
             let h = &self.headers[idx];
             let saved = h.state();
-            let Some((key, now)) = self.sample_poll(idx, crate::sched_core::MODE_SAMPLE) else {
+            let Some((key, now)) = self.sample_poll(idx, mode) else {
                 return Urgent::Ran;
             };
             self.sampled_back(idx, saved, now);
@@ -663,14 +670,30 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         h.set_state(State::RUNNING);
         c.mode.set(mode);
         c.offer.set(0);
+        #[cfg(feature = "stats")]
+        let t0 = c.now();
         // If the poll panics, the task leaves the structures it is still on (see `unwind.rs`).
         let unwinding = Defer(|| self.panicked(idx, saved));
         let r = self.poll_raw(idx);
         unwinding.cancel();
         c.mode.set(crate::sched_core::MODE_RUN);
         c.sampled_join.set(NIL);
+        if c.reached.get() & crate::sched_core::SOLO_RAN != 0 {
+            // Its sampled wait completed (a solo poll): this was its run, and what it declared
+            // after the wait is what it waits for now, as after any run.
+            #[cfg(feature = "stats")]
+            h.stats.ran(c.now().as_micros().saturating_sub(t0.as_micros()));
+            self.solo_ran(idx, saved);
+            c.req_deadline.set(pending.0);
+            c.joining.set(pending.1);
+            c.join_to.set(pending.2);
+            return None;
+        }
         let mut now = h.state();
-        if r.is_pending() && now.without(State::PAUSED) == State::RUNNING && c.reached.get() == 0 {
+        if r.is_pending()
+            && now.without(State::PAUSED) == State::RUNNING
+            && c.reached.get() & crate::sched_core::REACHED == 0
+        {
             // It reached no sampled wait: it got past the one it was sampled for (another future
             // it awaited finished) and waits on something else now. A real poll will say what.
             now = now.with(State::YIELD);

@@ -18,6 +18,21 @@ use crate::wakes::WakeStack;
 pub(crate) const MODE_RUN: u8 = 0;
 #[cfg_attr(not(feature = "sampling"), allow(dead_code))]
 pub(crate) const MODE_SAMPLE: u8 = 1;
+/// A sample poll of the only sampled task: nothing can outrank its event (only sampled waits are
+/// above deadlines and round-robin), so its sampled wait may take the event and complete at once,
+/// and the poll becomes the task's run (`wait.rs`, `TaskRef::solo`).
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))]
+pub(crate) const MODE_SOLO: u8 = 2;
+/// Bits of `Core::reached`: a sampled wait was reached (and did not complete) ...
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))]
+pub(crate) const REACHED: u8 = 1;
+/// ... a sampled wait completed in a solo poll, which is the task's run from then on ...
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))]
+pub(crate) const SOLO_RAN: u8 = 2;
+/// ... a wait behaved as sampled waits make it (reported, declared nothing): a sampled wait
+/// after it must not complete, or the run would lack that wait's declaration.
+#[cfg_attr(not(feature = "sampling"), allow(dead_code))]
+pub(crate) const BAILED: u8 = 4;
 /// A join target meaning "any news": the task joins several tasks at once, or joins one and was
 /// displaced as a signal's waiter too, so any task's end and any such signal wake it.
 pub(crate) const JOIN_ANY: u16 = u16::MAX;
@@ -83,13 +98,14 @@ pub(crate) struct Core {
     headers: crate::raw::StaticSlice<Header>,
     /// Written by `run` before any poll; read only by wait futures on the scheduler's own context.
     pub(crate) clock: Cell<Option<&'static dyn Clock>>,
-    /// `MODE_RUN` or `MODE_SAMPLE`.
+    /// `MODE_RUN`, `MODE_SAMPLE` or `MODE_SOLO`.
     pub(crate) mode: SharedU8,
     /// During a sample poll: the best event offered (class << 32 | value), 0 for none.
     #[cfg(feature = "sampling")]
     pub(crate) offer: SharedU64,
-    /// During a sample poll: set by a sampled wait that was reached (1), so a poll that reached
-    /// none is known to have got past the wait it was sampled for.
+    /// During a sample poll: `REACHED`, set by a sampled wait that was reached, so a poll that
+    /// reached none is known to have got past the wait it was sampled for; `SOLO_RAN` and
+    /// `BAILED` (see each).
     pub(crate) reached: SharedU8,
     /// During a sample poll of a `JOINING` task: what it joins (`NIL` otherwise), so that its
     /// target ending in that very poll (a callback stopped it) is not missed.

@@ -506,6 +506,18 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         self.polled_slow(idx, now);
     }
 
+    /// A solo poll in which the sampled wait completed (`MODE_SOLO`): the task ran. It leaves the
+    /// structures it was on (`saved`, its state before the poll), tasks it woke through their
+    /// wakers are queued before it, and what it declared is registered, as after `poll_task`.
+    #[cfg(feature = "sampling")]
+    pub(crate) fn solo_ran(&'static self, idx: usize, saved: State) {
+        self.leave_structures(idx, saved);
+        if self.core.wakes.pending() {
+            self.take_wakes();
+        }
+        self.polled_other(idx, self.headers[idx].state());
+    }
+
     /// A wake taken off the wake stack by the run loop: slot `idx`, whose header is `h`.
     #[inline(always)]
     pub(crate) fn woken(&self, idx: u16, h: &Header) {

@@ -8,7 +8,7 @@
 use core::task::Context;
 
 use crate::raw::{task_of, TaskRef};
-use crate::sched_core::MODE_RUN;
+use crate::sched_core::{BAILED, MODE_RUN, MODE_SOLO, REACHED, SOLO_RAN};
 use crate::state::State;
 
 /// Sample keys: class in the high word, value in the low word; larger wins.
@@ -111,11 +111,49 @@ impl TaskRef {
         }
     }
 
-    /// True during a sample poll: report, do not complete.
+    /// True during a sample poll: report, do not complete. The caller then declares nothing,
+    /// which is noted (`BAILED`): a sampled wait polled after it may not complete in a solo poll.
     #[inline]
     pub(crate) fn sampling(&self) -> bool {
         // Only pollers and interrupt lines are sampled: without them, never.
-        cfg!(feature = "sampling") && self.core().mode.get() != MODE_RUN
+        if !cfg!(feature = "sampling") {
+            return false;
+        }
+        let c = self.core();
+        let sampling = c.mode.get() != MODE_RUN;
+        if sampling {
+            c.reached.set(c.reached.get() | BAILED);
+        }
+        sampling
+    }
+
+    /// True during a solo poll (its task is the only one sampled) if nothing has been reported
+    /// or declined so far in it, and nothing has touched the task or the scheduler meanwhile (a
+    /// wake, a pause, a stop, `stop_all`, a sampled task resumed: the poll is then a sample poll
+    /// like any other): a
+    /// sampled wait with an event may then complete at once, calling
+    /// [`solo_ran`](Self::solo_ran), since no other task's event could outrank it. Without an
+    /// event it reports as in any sample poll.
+    #[inline]
+    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
+    pub(crate) fn solo(&self) -> bool {
+        let c = self.core();
+        cfg!(feature = "sampling")
+            && c.mode.get() == MODE_SOLO
+            && c.reached.get() == 0
+            && c.sampled.len() == 1
+            && self.header().state() == State::RUNNING
+            && !c.tally.stopping()
+    }
+
+    /// A sampled wait completed in a solo poll: the rest of the poll is the task's run, its waits
+    /// declare as in any run.
+    #[inline]
+    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
+    pub(crate) fn solo_ran(&self) {
+        let c = self.core();
+        c.mode.set(MODE_RUN);
+        c.reached.set(SOLO_RAN);
     }
 
     /// Says, during a sample poll, that the poll reached a wait that is sampled (it has not got
@@ -123,7 +161,8 @@ impl TaskRef {
     #[inline]
     #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
     pub(crate) fn reached(&self) {
-        self.core().reached.set(1);
+        let c = self.core();
+        c.reached.set(c.reached.get() | REACHED);
     }
 
     /// An interrupt wait is dropped. During a sample poll that means its task got past it (another
