@@ -8,7 +8,9 @@
 use core::task::Context;
 
 use crate::raw::{task_of, TaskRef};
-use crate::sched_core::{BAILED, MODE_RUN, MODE_SOLO, REACHED, SOLO_RAN};
+use crate::sched_core::{BAILED, MODE_RUN, REACHED};
+#[cfg(feature = "sampling")]
+use crate::sched_core::{MODE_SOLO, SOLO_RAN};
 use crate::state::State;
 
 /// Sample keys: class in the high word, value in the low word; larger wins.
@@ -135,11 +137,10 @@ impl TaskRef {
     /// [`solo_ran`](Self::solo_ran), since no other task's event could outrank it. Without an
     /// event it reports as in any sample poll.
     #[inline]
-    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
+    #[cfg(feature = "sampling")] // used by `Poller` and `IrqLine`
     pub(crate) fn solo(&self) -> bool {
         let c = self.core();
-        cfg!(feature = "sampling")
-            && c.mode.get() == MODE_SOLO
+        c.mode.get() == MODE_SOLO
             && c.reached.get() == 0
             && c.sampled.len() == 1
             && self.header().state() == State::RUNNING
@@ -149,7 +150,7 @@ impl TaskRef {
     /// A sampled wait completed in a solo poll: the rest of the poll is the task's run, its waits
     /// declare as in any run.
     #[inline]
-    #[cfg_attr(not(feature = "sampling"), allow(dead_code))] // used by `Poller` and `IrqLine`
+    #[cfg(feature = "sampling")] // used by `Poller` and `IrqLine`
     pub(crate) fn solo_ran(&self) {
         let c = self.core();
         c.mode.set(MODE_RUN);
