@@ -6,6 +6,8 @@
 //! whole count with an `Acquire` swap, so each signal is counted in exactly one resume, and what
 //! the handler wrote before signalling is visible to that task. A sampling pass only peeks
 //! (`Relaxed`): the count it ranks by may lag, and the later take counts whatever came since.
+//! (A task sampled alone has nothing to be ranked against: its wait takes the count in the sample
+//! poll itself, with the same swap.)
 
 use crate::atomic::{AtomicU32, Ordering};
 

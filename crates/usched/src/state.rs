@@ -49,6 +49,7 @@
 //! | `polled_slow`  | `RUNNING` → `QUEUED`/`WAITING`/`JOINING`/`READY_PAUSED`, or `finish` | run loop | run queue, heap, sampled |
 //! | `sampled_back` | `RUNNING` (sample mode) → the state it had; paused meanwhile: leaves its structures | run loop (every pass) | heap, sampled |
 //! | `sampled_ran`  | `RUNNING` (sample mode, got past its wait) → as `polled_slow` | run loop | all |
+//! | `solo_ran`     | `RUNNING` (solo sample poll, its sampled wait completed) → as `polled_other` | run loop | all |
 //! | `woken`        | a wake taken off the wake stack: leaves the sampled list, then `wake` | run loop | sampled, run queue |
 //! | [`wake`]       | `WAITING`/`JOINING` → `QUEUED`; paused → `READY_PAUSED`; `RUNNING` → `+YIELD` | wakers (drained by the run loop), `Signal`, `finish` (joiners) | run queue, sampled list |
 //! | `pause_slot`   | any live → `+PAUSED`                                 | `Sched::pause`            | heap, sampled |
