@@ -149,22 +149,6 @@ impl<F: FnMut() -> Option<u32>> Future for PollWait<'_, F> {
                 let now = t.now_us();
                 p.deadline = p.timeout.map(|d| now.saturating_add(d));
             }
-        } else if t.solo() {
-            // The only sampled task: its event needs no ranking, it is taken now, unless the
-            // callback stopped or paused something (asked again after it).
-            if p.value.is_none() {
-                p.value = (p.f)();
-            }
-            if let Some(v) = p.value {
-                if t.solo() {
-                    p.value = None;
-                    t.solo_ran();
-                    return Poll::Ready(PollResult::Event(v));
-                }
-                t.offer(CLASS_POLL | u64::from(v));
-            }
-            t.reached();
-            return Poll::Pending;
         } else if t.sampling() {
             t.reached();
             if p.value.is_none() {

@@ -8,8 +8,10 @@
 //! Each pass polls every task on the list in a sample mode, in which its waits report what they
 //! would return (an offer) without returning it; the best offer's task is then polled for real.
 //! A task alone on the list has no rival (only sampled waits outrank deadlines and round-robin), so
-//! its sample poll is a solo one: a wait with an event returns it there and then, and that poll is
-//! the task's run. The first poll saved is most of the latency from an interrupt to its waiter.
+//! if it waits on interrupt lines only, its sample poll is a solo one: a wait with signals takes
+//! them there and then, and that poll is the task's run. The poll saved is most of the latency from
+//! an interrupt to its waiter. (A poller's task is always polled twice: its callback may change
+//! what the task's other futures find, and each of its callbacks must be called every pass.)
 //!
 //! The list is linked through the scheduler's per-slot links, which the run queue and the free
 //! list share (`run_queue.rs`): a sampled task is never queued and never free.

@@ -613,13 +613,13 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     fn sample_all<C: Clock>(&'static self, clock: &C) -> Urgent {
         // Best so far: (offer, serial, slot); a larger offer wins, then the older task.
         let mut best: Option<(u64, u64, usize)> = None;
-        // A task sampled alone has no rival: its event, if it has one, is taken in this very poll
-        // (only sampled waits outrank deadlines and round-robin), which saves a second poll.
-        let mode = if self.core.sampled.len() == 1 {
-            crate::sched_core::MODE_SOLO
-        } else {
-            crate::sched_core::MODE_SAMPLE
-        };
+        // A task sampled alone has no rival (only sampled waits outrank deadlines and round-robin):
+        // if it waits on interrupt lines only, the count is taken in this very poll, which saves a
+        // second one. Not for a poller: its callback may change what the task's other futures
+        // find, and every sampled callback of the task must be called in each pass, which a wait
+        // that completed early would skip; not for a joining task, whose join the poll keeps
+        // watching (`sampled_join`).
+        let alone = self.core.sampled.len() == 1;
         let mut at = self.core.sampled.first();
         while let Some(link) = self.links.get(usize::from(at)) {
             let idx = usize::from(at);
@@ -627,6 +627,11 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             let epoch = self.core.sampled.epoch();
             let h = &self.headers[idx];
             let saved = h.state();
+            let mode = if alone && saved.kind() == State::WAITING && !saved.has(State::P) {
+                crate::sched_core::MODE_SOLO
+            } else {
+                crate::sched_core::MODE_SAMPLE
+            };
             let Some((key, now)) = self.sample_poll(idx, mode, clock) else {
                 return Urgent::Ran;
             };

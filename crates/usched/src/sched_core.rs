@@ -18,9 +18,9 @@ use crate::wakes::WakeStack;
 pub(crate) const MODE_RUN: u8 = 0;
 #[cfg_attr(not(feature = "sampling"), allow(dead_code))]
 pub(crate) const MODE_SAMPLE: u8 = 1;
-/// A sample poll of the only sampled task: nothing can outrank its event (only sampled waits are
-/// above deadlines and round-robin), so its sampled wait may take the event and complete at once,
-/// and the poll becomes the task's run (`wait.rs`, `TaskRef::solo`).
+/// A sample poll of the only sampled task, which waits on interrupt lines only: nothing can
+/// outrank its count (only sampled waits are above deadlines and round-robin), so its wait may take
+/// the count and complete at once, and the poll becomes the task's run (`TaskRef::solo`).
 #[cfg_attr(not(feature = "sampling"), allow(dead_code))]
 pub(crate) const MODE_SOLO: u8 = 2;
 /// Bits of `Core::reached`: a sampled wait was reached (and did not complete) ...

@@ -129,15 +129,15 @@ impl TaskRef {
         sampling
     }
 
-    /// True during a solo poll (its task is the only one sampled) if nothing has been reported
-    /// or declined so far in it, and nothing has touched the task or the scheduler meanwhile (a
-    /// wake, a pause, a stop, `stop_all`, a sampled task resumed: the poll is then a sample poll
-    /// like any other): a
-    /// sampled wait with an event may then complete at once, calling
-    /// [`solo_ran`](Self::solo_ran), since no other task's event could outrank it. Without an
-    /// event it reports as in any sample poll.
+    /// True during a solo poll (its task is the only one sampled, and waits on interrupt lines
+    /// only: see `Sched::sample_all`) if nothing has been reported or declined so far in it, and
+    /// nothing has touched the task or the scheduler meanwhile (a wake, through a waker or not, a
+    /// pause, a stop, `stop_all`, a sampled task resumed: the poll is then a sample poll like any
+    /// other). An interrupt wait with signals may then complete at once, calling
+    /// [`solo_ran`](Self::solo_ran), since no other task's event could outrank it. Without
+    /// signals it reports as in any sample poll.
     #[inline]
-    #[cfg(feature = "sampling")] // used by `Poller` and `IrqLine`
+    #[cfg(feature = "sampling")] // used by `IrqLine`
     pub(crate) fn solo(&self) -> bool {
         let c = self.core();
         c.mode.get() == MODE_SOLO
@@ -145,12 +145,13 @@ impl TaskRef {
             && c.sampled.len() == 1
             && self.header().state() == State::RUNNING
             && !c.tally.stopping()
+            && !c.wakes.pending()
     }
 
     /// A sampled wait completed in a solo poll: the rest of the poll is the task's run, its waits
     /// declare as in any run.
     #[inline]
-    #[cfg(feature = "sampling")] // used by `Poller` and `IrqLine`
+    #[cfg(feature = "sampling")] // used by `IrqLine`
     pub(crate) fn solo_ran(&self) {
         let c = self.core();
         c.mode.set(MODE_RUN);

@@ -116,6 +116,12 @@ mod model {
             unreachable!("no timeouts in these models");
         }
         pub fn left_sampled_wait(&self) {}
+        /// Solo sample polls (the scheduler's, of a task alone on its sampled list) take the count
+        /// with the same swap as a run poll, which these models check: not modelled apart.
+        pub fn solo(&self) -> bool {
+            false
+        }
+        pub fn solo_ran(&self) {}
     }
 
     pub fn current_here(cx: &Context<'_>) -> Option<TaskRef> {
