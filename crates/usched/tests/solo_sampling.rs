@@ -1,9 +1,9 @@
-//! A task sampled alone takes its event in its sample poll (`MODE_SOLO`): the scenarios an
-//! adversarial review of that shortcut ran, each asserting what the two-poll behaviour (sample
-//! every waiter, pick the best, poll the winner for real; the commit before `MODE_SOLO`) does in
-//! the same scenario. The tests of the first section, and `ending_the_old_join_target_after_the_event`
-//! at the end, found differences: they pass on the two-poll code and fail with `MODE_SOLO`. The
-//! others held.
+//! A task sampled alone may take its event in its sample poll (`MODE_SOLO`, `sampled.rs`), which
+//! must look exactly like the two-poll behaviour (sample every waiter, pick the best, poll the
+//! winner for real). Each test asserts what the two-poll code does in the same scenario. The first
+//! section, and `ending_the_old_join_target_after_the_event` at the end, are the cases in which a
+//! first version (solo for pollers and joining tasks too) differed; they are why solo polls are
+//! now for tasks that wait on interrupt lines only. The others held from the start.
 mod common;
 use common::*;
 use core::future::Future;
@@ -49,7 +49,7 @@ fn waker_cell() -> &'static RefCell<Option<Waker>> {
     Box::leak(Box::new(RefCell::new(None)))
 }
 
-// ----- differences from the two-poll behaviour ---------------------------------------------------
+// ----- where the first version differed from the two-poll behaviour --------------------------------
 
 /// A callback that wakes its own task through a standard waker (here: it sends on a oneshot
 /// channel whose receiver is the first branch of a `select`), and also has an event. Two polls:
