@@ -594,7 +594,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     fn pick_urgent<C: Clock>(&'static self, clock: &C) -> Urgent {
         #[cfg(feature = "sampling")]
         if self.core.sampled.len() != 0 {
-            match self.sample_all(clock) {
+            match self.sample_all() {
                 Urgent::None => {}
                 other => return other,
             }
@@ -610,7 +610,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// Polls every sampled task in sample mode and returns the one with the best offer.
     #[cfg(feature = "sampling")]
     #[cold]
-    fn sample_all<C: Clock>(&'static self, clock: &C) -> Urgent {
+    fn sample_all(&'static self) -> Urgent {
         // Best so far: (offer, serial, slot); a larger offer wins, then the older task.
         let mut best: Option<(u64, u64, usize)> = None;
         // A task sampled alone has no rival (only sampled waits outrank deadlines and round-robin):
@@ -632,7 +632,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
             } else {
                 crate::sched_core::MODE_SAMPLE
             };
-            let Some((key, now)) = self.sample_poll(idx, mode, clock) else {
+            let Some((key, now)) = self.sample_poll(idx, mode) else {
                 return Urgent::Ran;
             };
             self.sampled_back(idx, saved, now);
@@ -663,12 +663,7 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     /// It may run right after another task's poll, before that poll's declarations (deadline,
     /// join) are registered: they are kept aside meanwhile.
     #[cfg(feature = "sampling")]
-    pub(crate) fn sample_poll<C: Clock>(
-        &'static self,
-        idx: usize,
-        mode: u8,
-        clock: &C,
-    ) -> Option<(u64, State)> {
+    pub(crate) fn sample_poll(&'static self, idx: usize, mode: u8) -> Option<(u64, State)> {
         let h = &self.headers[idx];
         let saved = h.state();
         let c = &self.core;
@@ -680,11 +675,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         h.set_state(State::RUNNING);
         c.mode.set(mode);
         c.offer.set(0);
-        #[cfg(not(feature = "stats"))]
-        let _ = clock;
-        // The clock is read for a solo poll only: it may be the task's run, which statistics time.
-        #[cfg(feature = "stats")]
-        let t0 = if mode == crate::sched_core::MODE_SOLO { clock.now().as_micros() } else { 0 };
         // If the poll panics, the task leaves the structures it is still on (see `unwind.rs`).
         let unwinding = Defer(|| self.panicked(idx, saved));
         let r = self.poll_raw(idx);
@@ -694,8 +684,6 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
         let result = if c.reached.get() & crate::sched_core::SOLO_RAN != 0 {
             // Its sampled wait completed (a solo poll): this was its run, and what it declared
             // after the wait is what it waits for now, as after any run.
-            #[cfg(feature = "stats")]
-            h.stats.ran(clock.now().as_micros().saturating_sub(t0));
             self.solo_ran(idx, saved);
             None
         } else {

@@ -103,6 +103,10 @@ pub(crate) struct Core {
     /// During a sample poll: the best event offered (class << 32 | value), 0 for none.
     #[cfg(feature = "sampling")]
     pub(crate) offer: SharedU64,
+    /// When the interrupt wait of a solo poll completed (µs): the task's run began there, and
+    /// statistics time it from then, as they time a run poll from its start.
+    #[cfg(all(feature = "sampling", feature = "stats"))]
+    pub(crate) solo_at: SharedU64,
     /// During a sample poll: `REACHED`, set by a sampled wait that was reached, so a poll that
     /// reached none is known to have got past the wait it was sampled for; `SOLO_RAN` and
     /// `BAILED` (see each).
@@ -171,6 +175,8 @@ impl Core {
             mode: SharedU8::new(MODE_RUN),
             #[cfg(feature = "sampling")]
             offer: SharedU64::new(0),
+            #[cfg(all(feature = "sampling", feature = "stats"))]
+            solo_at: SharedU64::new(0),
             reached: SharedU8::new(0),
             sampled_join: Cell::new(0),
             req_deadline: SharedU64::new(0),

@@ -499,24 +499,29 @@ impl<const N: usize, const SLOT: usize> Sched<N, SLOT> {
     }
 
     /// A sample poll that got past its wait (it was woken, stopped, or another future it awaited
-    /// finished): that was its run. `saved` is its state before the sample poll, `now` after.
+    /// finished, or, in a solo poll, its interrupt wait completed): that was its run. `saved` is
+    /// its state before the sample poll, `now` after. (`polled_other`, not `polled_slow`: the rest
+    /// of a solo poll runs as a run poll, and may declare a join.)
     #[cfg(feature = "sampling")]
     pub(crate) fn sampled_ran(&self, idx: usize, saved: State, now: State) {
         self.leave_structures(idx, saved);
         self.headers[idx].set_state(now);
-        self.polled_slow(idx, now);
+        self.polled_other(idx, now);
     }
 
-    /// A solo poll in which the sampled wait completed (`MODE_SOLO`): the task ran. It leaves the
-    /// structures it was on (`saved`, its state before the poll), tasks it woke through their
-    /// wakers are queued before it, and what it declared is registered, as after `poll_task`.
+    /// A solo poll in which the interrupt wait completed (`MODE_SOLO`): the task ran. Tasks it
+    /// woke through their wakers are queued before it, as after `poll_task`, then it is a sample
+    /// poll that got past its wait. `saved` is its state before the poll.
     #[cfg(feature = "sampling")]
+    #[cold]
+    #[inline(never)]
     pub(crate) fn solo_ran(&'static self, idx: usize, saved: State) {
-        self.leave_structures(idx, saved);
+        #[cfg(feature = "stats")]
+        self.headers[idx].stats.ran(self.core.now().as_micros().saturating_sub(self.core.solo_at.get()));
         if self.core.wakes.pending() {
             self.take_wakes();
         }
-        self.polled_other(idx, self.headers[idx].state());
+        self.sampled_ran(idx, saved, self.headers[idx].state());
     }
 
     /// A wake taken off the wake stack by the run loop: slot `idx`, whose header is `h`.

@@ -156,6 +156,8 @@ impl TaskRef {
         let c = self.core();
         c.mode.set(MODE_RUN);
         c.reached.set(SOLO_RAN);
+        #[cfg(feature = "stats")]
+        c.solo_at.set(c.now().as_micros());
     }
 
     /// Says, during a sample poll, that the poll reached a wait that is sampled (it has not got

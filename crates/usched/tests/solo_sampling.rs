@@ -823,3 +823,826 @@ fn ending_the_old_join_target_after_the_event() {
         )
     );
 }
+
+// ----- second review: interrupt lines only -------------------------------------------------------
+// The first four tests are what a solo poll changes: one poll fewer per event, so a future polled
+// beside the interrupt wait, in the same task, is polled once less. They assert the solo outcome,
+// and say what two polls did. No rule of the spec is involved: a future that becomes ready without
+// a wake, counts its polls or signals the line it is awaited with is outside the `Future`
+// contract's promises, and a future that wakes itself is polled again in its round-robin turn. The
+// fifth found one clock read more per pass with `stats`, now gone. The others held.
+
+/// The log's expected lines.
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// Pending while `arm` is unset; once armed, wakes itself through the waker once, then is ready.
+struct WakeOnceArmed {
+    arm: &'static std::cell::Cell<bool>,
+    woke: bool,
+    polls: &'static std::cell::Cell<u32>,
+}
+impl Future for WakeOnceArmed {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.polls.set(self.polls.get() + 1);
+        if !self.arm.get() {
+            return Poll::Pending;
+        }
+        if self.woke {
+            return Poll::Ready(());
+        }
+        self.woke = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// A `select` of an interrupt wait and a later branch made ready without a wake: the solo poll takes the interrupt (two polls let the later branch win: their sample poll completed the `select` with it, and the count stayed for the next wait).
+#[test]
+fn a_ready_branch_after_the_interrupt_wait_wins_the_select() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let l = line();
+    let go = cell(false);
+    s.spawn(async move {
+        match select(pin!(l.wait()), pin!(flag_set(go))).await {
+            Either::Left((e, _)) => log.at(c, format!("irq {e:?}")),
+            Either::Right(_) => log.at(c, "flag"),
+        }
+        let r = l.wait_timeout(ms(1)).await;
+        log.at(c, format!("then {r:?}"));
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(2)).await;
+        l.signal();
+        go.set(true);
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (strings(&["2000 irq Irq(1)", "3000 then TimedOut(0ns)"]), Ok(RunEnd::Finished))
+    );
+}
+
+/// Hand-written futures that stay pending without waking, before and after an interrupt wait: how often each is polled per event (solo: the earlier once, the later not at all; two polls: twice and once).
+#[test]
+fn futures_beside_the_interrupt_wait_are_polled_in_the_sample_poll_too() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let l = line();
+    let before = cell(0u32);
+    let after = cell(0u32);
+    s.spawn(async move {
+        for _ in 0..3 {
+            let pre = std::future::poll_fn(|_| {
+                before.set(before.get() + 1);
+                Poll::<()>::Pending
+            });
+            let post = std::future::poll_fn(|_| {
+                after.set(after.get() + 1);
+                Poll::<()>::Pending
+            });
+            let r = match select(pin!(pre), pin!(select(pin!(l.wait()), pin!(post)))).await {
+                Either::Right((Either::Left((e, _)), _)) => format!("{e:?}"),
+                _ => "other".into(),
+            };
+            log.at(c, format!("{r} polls before {} after {}", before.get(), after.get()));
+        }
+    })
+    .unwrap();
+    s.spawn(async move {
+        for _ in 0..3 {
+            sleep(ms(1)).await;
+            l.signal();
+        }
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "1000 Irq(1) polls before 5 after 4",
+                "2000 Irq(1) polls before 9 after 7",
+                "3000 Irq(1) polls before 13 after 10"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
+
+/// A branch after the wait signals the line when polled: in a solo poll that is after the count was taken, so it counts in the next resume (two polls: it landed between the sample poll and the run, and counted in this one, `Irq(2)`).
+#[test]
+fn a_signal_made_between_sampling_and_the_run_counts_in_this_resume() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let l = line();
+    let arm = cell(false);
+    s.spawn(async move {
+        let (e, ()) = futures::future::join(
+            l.wait(),
+            std::future::poll_fn(|_| {
+                if arm.get() {
+                    l.signal();
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }),
+        )
+        .await;
+        log.at(c, format!("{e:?}"));
+        let r = l.wait_timeout(ms(1)).await;
+        log.at(c, format!("then {r:?}"));
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        arm.set(true);
+        l.signal();
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!((log.take(), end), (strings(&["1000 Irq(1)", "1000 then Irq(1)"]), Ok(RunEnd::Finished)));
+}
+
+/// Clock reads with one interrupt waiter that waits while another task yields 100 times: 206, as with two polls (a first version of solo polls read the clock before each of them, with `stats`; now only when the interrupt wait completes).
+#[test]
+fn clock_reads_while_a_lone_interrupt_waiter_waits() {
+    let c = counting();
+    let s = sched::<3, 1024>();
+    let l = line();
+    s.spawn(async move {
+        let _ = l.wait().await;
+    })
+    .unwrap();
+    s.spawn(async move {
+        for _ in 0..100 {
+            usched::yield_now().await;
+        }
+        l.signal();
+    })
+    .unwrap();
+    let end = s.run(c);
+    assert_eq!((c.nows.load(std::sync::atomic::Ordering::Relaxed), end), (206, RunEnd::Finished));
+}
+
+/// A `join` of an interrupt wait and a future that wakes itself once through its waker and is ready when polled again: solo needs a further run, in its round-robin turn after the other task's (two polls finished the join in the event's run: their sample poll used up the wake).
+#[test]
+fn a_future_waking_itself_after_the_wait_finishes_in_the_same_run() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let l = line();
+    let arm = cell(false);
+    let polls = cell(0u32);
+    s.spawn(async move {
+        let (e, ()) = futures::future::join(l.wait(), WakeOnceArmed { arm, woke: false, polls }).await;
+        let runs = s.task_stats(s.current().unwrap()).unwrap().runs;
+        log.at(c, format!("A {e:?} polls {} runs before {runs}", polls.get()));
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        arm.set(true);
+        l.signal();
+        log.at(c, "B signalled");
+        usched::yield_now().await;
+        log.at(c, "B after yield");
+        usched::yield_now().await;
+        log.at(c, "B after 2nd yield");
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "1000 B signalled",
+                "1000 B after yield",
+                "1000 A Irq(1) polls 6 runs before 2",
+                "1000 B after 2nd yield"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
+
+/// A task looping on `wait` that works 300 µs after each event and signals itself once, beside a sleeper and a yielder: events, saturated counts, lateness, runs, longest run and passes.
+#[test]
+fn interrupt_loop_with_work_saturation_and_round_robin() {
+    let c = clock();
+    let s = sched::<4, 1024>();
+    let log = Log::new();
+    let l = line();
+    let a = s
+        .spawn(async move {
+            for i in 0..5 {
+                let e = l.wait().await;
+                log.at(c, format!("A {e:?}"));
+                c.advance(us(300));
+                if i == 1 {
+                    l.signal();
+                }
+            }
+        })
+        .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        l.signal();
+        l.signal();
+        sleep(ms(1)).await;
+        l.signal_n(u32::MAX);
+        l.signal();
+        log.at(c, "B signalled max");
+        sleep(ms(1)).await;
+        l.signal();
+        log.at(c, format!("B A status {:?}", s.status(a)));
+        let st = s.task_stats(a).unwrap();
+        log.at(c, format!("A runs {} longest {:?} late {:?}", st.runs, st.longest_run, st.worst_late));
+        l.signal();
+    })
+    .unwrap();
+    s.spawn(async move {
+        for _ in 0..3 {
+            let late = sleep(ms(1)).await;
+            log.at(c, format!("C late {late:?}"));
+        }
+    })
+    .unwrap();
+    s.spawn(async move {
+        for i in 0..4 {
+            log.at(c, format!("D {i}"));
+            usched::yield_now().await;
+        }
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    let st = s.stats();
+    assert_eq!(
+        (log.take(), (end, st.passes)),
+        (
+            strings(&[
+                "0 D 0",
+                "0 D 1",
+                "0 D 2",
+                "0 D 3",
+                "1000 A Irq(2)",
+                "1300 C late 300µs",
+                "2000 B signalled max",
+                "2000 A Irq(4294967295)",
+                "2300 A Irq(1)",
+                "2600 C late 300µs",
+                "3000 B A status Running",
+                "3000 A runs 4 longest 300µs late 0ns",
+                "3000 A Irq(2)",
+                "3600 C late 0ns"
+            ]),
+            (Ok(RunEnd::Stalled), 23)
+        )
+    );
+}
+
+/// `wait_timeout`: an event in time, a timeout, an event at the very instant of a timeout (B5), and the lateness statistics.
+#[test]
+fn interrupt_wait_timeout_event_beats_timeout_and_stats() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let l = line();
+    let a = s
+        .spawn(async move {
+            for _ in 0..4 {
+                let r = l.wait_timeout(ms(2)).await;
+                log.at(c, format!("A {r:?}"));
+            }
+            let me = s.current().unwrap();
+            let st = s.task_stats(me).unwrap();
+            log.at(c, format!("A runs {} worst {:?} last {:?}", st.runs, st.worst_late, st.last_late));
+        })
+        .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        l.signal();
+        sleep(ms(4)).await; // 5000: A's third wait times out now too
+        l.signal();
+        sleep(ms(1)).await; // 6000
+        c.advance(ms(2));
+        log.at(c, format!("B worked, A {:?}", s.status(a)));
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "1000 A Irq(1)",
+                "3000 A TimedOut(0ns)",
+                "5000 A TimedOut(0ns)",
+                "5000 A Irq(1)",
+                "5000 A runs 4 worst 0ns last 0ns",
+                "8000 B worked, A Finished"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
+
+/// An interrupt wait inside `usched::timeout`, in `select`s with a `sleep` on either side (signal at the sleep's expiry), and in a `join` with a sleep.
+#[test]
+fn interrupt_wait_in_timeout_select_and_join_with_sleeps() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let l = line();
+    s.spawn(async move {
+        let r = timeout(ms(5), l.wait()).await;
+        log.at(c, format!("timeout {r:?}"));
+        let r = timeout(ms(5), l.wait()).await;
+        log.at(c, format!("timeout {}", r.is_err()));
+        let r = match select(pin!(l.wait()), pin!(sleep(ms(3)))).await {
+            Either::Left((e, _)) => format!("irq {e:?}"),
+            Either::Right((late, _)) => format!("sleep {late:?}"),
+        };
+        log.at(c, format!("wait|sleep {r}"));
+        let r = match select(pin!(sleep(ms(3))), pin!(l.wait())).await {
+            Either::Left((late, _)) => format!("sleep {late:?}"),
+            Either::Right((e, _)) => format!("irq {e:?}"),
+        };
+        log.at(c, format!("sleep|wait {r}"));
+        let (e, late) = futures::future::join(l.wait(), sleep(ms(1))).await;
+        log.at(c, format!("join {e:?} {late:?}"));
+        let r = l.wait_timeout(ms(1)).await;
+        log.at(c, format!("leftover {r:?}"));
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await; // 1000
+        l.signal();
+        sleep(ms(9)).await; // 10000: the second timeout fired at 6000; the select's sleep is due at 9000
+        l.signal();
+        sleep(ms(3)).await; // 13000: the second select's sleep is due now
+        l.signal();
+        sleep(ms(2)).await; // 15000
+        l.signal();
+        l.signal();
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "1000 timeout Ok(Irq(1))",
+                "6000 timeout true",
+                "9000 wait|sleep sleep 0ns",
+                "10000 sleep|wait irq Irq(1)",
+                "13000 join Irq(1) 0ns",
+                "14000 leftover TimedOut(0ns)"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
+
+/// Two lines in a `select` (only the second, then both signalled) and in a `join` (one, then the other).
+#[test]
+fn interrupt_waits_on_two_lines_in_select_and_join() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let (l1, l2) = (line(), line());
+    s.spawn(async move {
+        let r = match select(pin!(l1.wait()), pin!(l2.wait())).await {
+            Either::Left((e, _)) => format!("l1 {e:?}"),
+            Either::Right((e, _)) => format!("l2 {e:?}"),
+        };
+        log.at(c, r);
+        let (a, b) = futures::future::join(l1.wait(), l2.wait()).await;
+        log.at(c, format!("join {a:?} {b:?}"));
+        let r = match select(pin!(l1.wait()), pin!(l2.wait())).await {
+            Either::Left((e, _)) => format!("l1 {e:?}"),
+            Either::Right((e, _)) => format!("l2 {e:?}"),
+        };
+        log.at(c, r);
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        l2.signal();
+        sleep(ms(1)).await;
+        l1.signal_n(3);
+        sleep(ms(1)).await;
+        l2.signal();
+        l1.signal();
+        sleep(ms(1)).await;
+        l1.signal();
+        l2.signal_n(5);
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (strings(&["1000 l2 Irq(1)", "3000 join Irq(3) Irq(1)", "3000 l1 Irq(1)"]), Ok(RunEnd::Finished))
+    );
+}
+
+/// After its event, in the same poll, a task sees itself (`current`, `status`), pauses itself, is resumed later; then stops itself (destructor order).
+#[test]
+fn interrupt_pause_stop_status_after_the_event() {
+    let c = clock();
+    let s = sched::<4, 1024>();
+    let log = Log::new();
+    let l = line();
+    let a = s
+        .spawn(async move {
+            let _n = Noisy(log, "A");
+            let me = s.current().unwrap();
+            let e = l.wait().await;
+            log.at(c, format!("A {e:?} current {} status {:?}", s.current() == Some(me), s.status(me)));
+            s.pause(me).unwrap();
+            log.at(c, format!("A paused itself: {:?}", s.status(me)));
+            let e = l.wait_timeout(ms(1)).await;
+            log.at(c, format!("A {e:?}"));
+            let _m = Noisy(log, "A inner");
+            let e = l.wait().await;
+            log.at(c, format!("A {e:?}, stops itself"));
+            s.stop(me).unwrap();
+            log.at(c, format!("A stopped itself: {:?}", s.status(me)));
+            std::future::pending::<()>().await;
+        })
+        .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        l.signal();
+        sleep(ms(1)).await;
+        l.signal();
+        log.at(c, format!("B sees A {:?}", s.status(a)));
+        sleep(ms(3)).await;
+        log.at(c, format!("B sees A {:?}", s.status(a)));
+        s.resume(a).unwrap();
+        sleep(ms(1)).await;
+        l.signal();
+        sleep(ms(1)).await;
+        log.at(c, format!("B sees A {:?}", s.status(a)));
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "1000 A Irq(1) current true status Running",
+                "1000 A paused itself: Paused",
+                "2000 B sees A Paused",
+                "5000 B sees A Paused",
+                "5000 A Irq(1)",
+                "6000 A Irq(1), stops itself",
+                "6000 A stopped itself: Finished",
+                "drop A inner",
+                "drop A",
+                "7000 B sees A Finished"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
+
+/// `stop_all` right after the event, in the same poll: the run stops, tasks are dropped oldest first.
+#[test]
+fn interrupt_stop_all_after_the_event() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let l = line();
+    s.spawn(async move {
+        let _n = Noisy(log, "A");
+        let e = l.wait().await;
+        log.at(c, format!("A {e:?}"));
+        s.stop_all();
+        let _m = Noisy(log, "A after stop_all");
+        usched::yield_now().await;
+        log.at(c, "A after yield");
+    })
+    .unwrap();
+    let nb = Noisy(log, "B");
+    s.spawn(async move {
+        let _n = nb;
+        sleep(ms(1)).await;
+        l.signal();
+        sleep(ms(1)).await;
+        log.at(c, "B woke");
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (strings(&["1000 A Irq(1)", "drop A after stop_all", "drop A", "drop B"]), Ok(RunEnd::Stopped))
+    );
+}
+
+/// A panic after the event (with a timed wait and a sleep declared in that poll): the task ends, its joiner and the next `run` go on.
+#[test]
+fn interrupt_panic_after_the_event_with_a_joiner() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let l = line();
+    let a = s
+        .spawn(async move {
+            let _n = Noisy(log, "A");
+            let e = l.wait_timeout(ms(10)).await;
+            log.at(c, format!("A {e:?}"));
+            let _w = l.wait_timeout(ms(3)); // never polled
+            let mut nap = pin!(sleep(ms(1)));
+            std::future::poll_fn(|cx| {
+                let _ = nap.as_mut().poll(cx);
+                Poll::Ready(())
+            })
+            .await;
+            panic!("boom");
+        })
+        .unwrap();
+    let b = s
+        .spawn(async move {
+            s.join(a).await;
+            log.at(c, "B joined A");
+            let e = l.wait().await;
+            log.at(c, format!("B {e:?}"));
+        })
+        .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        l.signal();
+        sleep(ms(5)).await;
+        l.signal();
+        log.at(c, "C signalled");
+    })
+    .unwrap();
+    let first = run_caught(s, c);
+    log.push(format!("first {first:?}, A {:?} B {:?}", s.status(a), s.status(b)));
+    let second = run_caught(s, c);
+    assert_eq!(
+        (log.take(), second),
+        (
+            strings(&[
+                "1000 A Irq(1)",
+                "drop A",
+                "first Err(\"boom\"), A Finished B Running",
+                "1000 B joined A",
+                "6000 C signalled",
+                "6000 B Irq(1)"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
+
+/// After its event a task signals a usched `Signal`, then joins an interrupt wait with another `Signal`; another task joins it.
+#[test]
+fn interrupt_event_with_joins_and_usched_signals() {
+    let c = clock();
+    let s = sched::<4, 1024>();
+    let log = Log::new();
+    let l = line();
+    let sig: &'static usched::Signal = Box::leak(Box::new(usched::Signal::new()));
+    let sig2: &'static usched::Signal = Box::leak(Box::new(usched::Signal::new()));
+    let a = s
+        .spawn(async move {
+            let _n = Noisy(log, "A");
+            let e = l.wait().await;
+            log.at(c, format!("A {e:?}"));
+            sig.signal();
+            let (e, ()) = futures::future::join(l.wait(), sig2.wait()).await;
+            log.at(c, format!("A {e:?} and sig2"));
+        })
+        .unwrap();
+    s.spawn(async move {
+        s.join(a).await;
+        log.at(c, "B joined A");
+    })
+    .unwrap();
+    s.spawn(async move {
+        sig.wait().await;
+        log.at(c, "C got sig");
+        sig2.signal();
+        sleep(ms(1)).await;
+        l.signal();
+        log.at(c, "C signalled again");
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        l.signal();
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "1000 A Irq(1)",
+                "1000 C got sig",
+                "2000 C signalled again",
+                "2000 A Irq(1) and sig2",
+                "drop A",
+                "2000 B joined A"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
+
+/// After its event a task spawns, wakes another through its waker and yields: the order in which they all run.
+#[test]
+fn interrupt_event_then_spawn_wake_and_yield() {
+    let c = clock();
+    let s = sched::<5, 1024>();
+    let log = Log::new();
+    let l = line();
+    let go = cell(false);
+    let w: &'static std::cell::RefCell<Option<std::task::Waker>> =
+        Box::leak(Box::new(std::cell::RefCell::new(None)));
+    s.spawn(async move {
+        std::future::poll_fn(|cx| {
+            if go.get() {
+                return Poll::Ready(());
+            }
+            *w.borrow_mut() = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
+        log.at(c, "W woken");
+    })
+    .unwrap();
+    s.spawn(async move {
+        let e = l.wait().await;
+        log.at(c, format!("A {e:?}"));
+        s.spawn(async move { log.at(c, "spawned ran") }).unwrap();
+        go.set(true);
+        w.borrow_mut().take().unwrap().wake();
+        usched::yield_now().await;
+        log.at(c, "A after yield");
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        l.signal();
+        log.at(c, "B signalled");
+        usched::yield_now().await;
+        log.at(c, "B after yield");
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "1000 B signalled",
+                "1000 A Irq(1)",
+                "1000 B after yield",
+                "1000 spawned ran",
+                "1000 W woken",
+                "1000 A after yield"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
+
+/// After its event a task resumes a paused waiter of another line whose count is pending: both waiters are then sampled.
+#[test]
+fn interrupt_event_then_resuming_a_paused_waiter() {
+    let c = clock();
+    let s = sched::<3, 1024>();
+    let log = Log::new();
+    let (l1, l2) = (line(), line());
+    let b = s
+        .spawn(async move {
+            let e = l2.wait().await;
+            log.at(c, format!("B {e:?}"));
+        })
+        .unwrap();
+    s.spawn(async move {
+        s.pause(b).unwrap();
+        let e = l1.wait().await;
+        log.at(c, format!("A {e:?}"));
+        l2.signal_n(4);
+        s.resume(b).unwrap();
+        let e = l1.wait().await;
+        log.at(c, format!("A {e:?}"));
+    })
+    .unwrap();
+    s.spawn(async move {
+        sleep(ms(1)).await;
+        l1.signal();
+        l1.signal();
+        l1.signal();
+    })
+    .unwrap();
+    let end = run_caught(s, c);
+    assert_eq!((log.take(), end), (strings(&["1000 A Irq(3)", "1000 B Irq(4)"]), Ok(RunEnd::Stalled)));
+}
+
+/// The simulated board's interrupt stimuli (two at one instant) and a waiter with timeouts that works 120 µs per event, beside a sleeper.
+#[test]
+fn interrupt_waits_on_the_simulated_board() {
+    let b = usched_sim::Board::new();
+    let s = sched::<3, 1024>();
+    let l = line();
+    let log = Log::new();
+    for t in [100u64, 250, 250, 900, 901, 5000] {
+        b.irq_at(usched::Instant::from_micros(t), l);
+    }
+    s.spawn(async move {
+        loop {
+            let r = l.wait_timeout(ms(2)).await;
+            log.push(format!("{} {r:?}", b.now().as_micros()));
+            b.advance(us(120));
+            if b.now().as_micros() > 6000 {
+                break;
+            }
+        }
+    })
+    .unwrap();
+    s.spawn(async move {
+        for _ in 0..4 {
+            sleep(us(700)).await;
+            log.push(format!("{} tick", b.now().as_micros()));
+        }
+    })
+    .unwrap();
+    let end = s.run(b);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "100 Irq(1)",
+                "250 Irq(2)",
+                "700 tick",
+                "900 Irq(1)",
+                "1020 Irq(1)",
+                "1400 tick",
+                "2100 tick",
+                "2800 tick",
+                "3140 TimedOut(0ns)",
+                "5000 Irq(1)",
+                "7120 TimedOut(0ns)"
+            ]),
+            RunEnd::Finished
+        )
+    );
+}
+
+/// One line waited on by a task of each of two schedulers, the second run nested in a task of the first.
+#[test]
+fn interrupt_line_shared_by_two_schedulers() {
+    let c = clock();
+    let s1 = sched::<3, 2048>();
+    let s2 = sched::<2, 1024>();
+    let log = Log::new();
+    let l = line();
+    s2.spawn(async move {
+        for _ in 0..2 {
+            let e = l.wait_timeout(ms(3)).await;
+            log.at(c, format!("s2 B {e:?}"));
+        }
+    })
+    .unwrap();
+    s1.spawn(async move {
+        for _ in 0..2 {
+            let e = l.wait_timeout(ms(5)).await;
+            log.at(c, format!("s1 A {e:?}"));
+        }
+    })
+    .unwrap();
+    s1.spawn(async move {
+        sleep(ms(1)).await;
+        l.signal();
+        let end = s2.run(c);
+        log.at(c, format!("s2 ended {end:?}"));
+        l.signal();
+    })
+    .unwrap();
+    let end = run_caught(s1, c);
+    assert_eq!(
+        (log.take(), end),
+        (
+            strings(&[
+                "1000 s2 B Irq(1)",
+                "4000 s2 B TimedOut(0ns)",
+                "4000 s2 ended Finished",
+                "4000 s1 A Irq(1)",
+                "9000 s1 A TimedOut(0ns)"
+            ]),
+            Ok(RunEnd::Finished)
+        )
+    );
+}
