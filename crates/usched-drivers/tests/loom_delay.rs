@@ -127,6 +127,12 @@ mod model {
         pub fn request_deadline(&self, _deadline: u64) {
             match *self {}
         }
+        pub fn solo(&self) -> bool {
+            match *self {}
+        }
+        pub fn solo_ran(&self) {
+            match *self {}
+        }
         pub fn left_sampled_wait(&self) {}
     }
 
