@@ -169,7 +169,8 @@
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
-// Every block and function marked unsafe says why it is sound, one operation at a time.
+// Every block and function that opts out of the compiler's checks says why it is sound, one
+// operation at a time.
 #![warn(
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks,

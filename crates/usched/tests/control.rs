@@ -13,13 +13,6 @@ use futures::future::{select, Either};
 use usched::{sleep, yield_now, Instant, IrqLine, Poller, RunEnd, Sched, Signal, Status, TaskError, TaskId};
 use usched_sim::SimClock;
 
-struct Noisy(&'static str, &'static Log);
-impl Drop for Noisy {
-    fn drop(&mut self) {
-        self.1.push(format!("drop {}", self.0));
-    }
-}
-
 /// A future that is never woken and counts its polls.
 struct CountPolls(&'static Cell<u32>);
 

@@ -19,15 +19,6 @@ fn line() -> &'static IrqLine {
     Box::leak(Box::new(IrqLine::new()))
 }
 
-/// Logs its name when dropped.
-struct Noisy(&'static Log, &'static str);
-
-impl Drop for Noisy {
-    fn drop(&mut self) {
-        self.0.push(format!("drop {}", self.1));
-    }
-}
-
 /// Pending until `flag` is set; keeps the last waker it was polled with in `waker`.
 struct WakeSlot {
     flag: &'static std::cell::Cell<bool>,
@@ -430,7 +421,7 @@ fn callback_calling_stop_all() {
     let s = sched::<3, 1024>();
     let log = Log::new();
     s.spawn(async move {
-        let _n = Noisy(log, "A");
+        let _n = Noisy("A", log);
         let mut p = Poller::new(move || {
             log.at(c, "cb");
             s.stop_all();
@@ -440,7 +431,7 @@ fn callback_calling_stop_all() {
         log.at(c, format!("A {e:?}"));
     })
     .unwrap();
-    let nb = Noisy(log, "B");
+    let nb = Noisy("B", log);
     s.spawn(async move {
         let _n = nb;
         sleep(ms(3)).await;
@@ -465,7 +456,7 @@ fn callback_stopping_another_task() {
     let log = Log::new();
     let victim = s
         .spawn(async move {
-            let _n = Noisy(log, "V");
+            let _n = Noisy("V", log);
             sleep(ms(100)).await;
         })
         .unwrap();
@@ -557,7 +548,7 @@ fn panic_after_the_event_in_the_same_poll() {
     let log = Log::new();
     let a = s
         .spawn(async move {
-            let _n = Noisy(log, "A");
+            let _n = Noisy("A", log);
             let mut p = Poller::new(|| Some(1));
             let e = p.wait().await;
             log.at(c, format!("A {e:?}"));
@@ -1263,7 +1254,7 @@ fn interrupt_pause_stop_status_after_the_event() {
     let l = line();
     let a = s
         .spawn(async move {
-            let _n = Noisy(log, "A");
+            let _n = Noisy("A", log);
             let me = s.current().unwrap();
             let e = l.wait().await;
             log.at(c, format!("A {e:?} current {} status {:?}", s.current() == Some(me), s.status(me)));
@@ -1271,7 +1262,7 @@ fn interrupt_pause_stop_status_after_the_event() {
             log.at(c, format!("A paused itself: {:?}", s.status(me)));
             let e = l.wait_timeout(ms(1)).await;
             log.at(c, format!("A {e:?}"));
-            let _m = Noisy(log, "A inner");
+            let _m = Noisy("A inner", log);
             let e = l.wait().await;
             log.at(c, format!("A {e:?}, stops itself"));
             s.stop(me).unwrap();
@@ -1323,16 +1314,16 @@ fn interrupt_stop_all_after_the_event() {
     let log = Log::new();
     let l = line();
     s.spawn(async move {
-        let _n = Noisy(log, "A");
+        let _n = Noisy("A", log);
         let e = l.wait().await;
         log.at(c, format!("A {e:?}"));
         s.stop_all();
-        let _m = Noisy(log, "A after stop_all");
+        let _m = Noisy("A after stop_all", log);
         usched::yield_now().await;
         log.at(c, "A after yield");
     })
     .unwrap();
-    let nb = Noisy(log, "B");
+    let nb = Noisy("B", log);
     s.spawn(async move {
         let _n = nb;
         sleep(ms(1)).await;
@@ -1357,7 +1348,7 @@ fn interrupt_panic_after_the_event_with_a_joiner() {
     let l = line();
     let a = s
         .spawn(async move {
-            let _n = Noisy(log, "A");
+            let _n = Noisy("A", log);
             let e = l.wait_timeout(ms(10)).await;
             log.at(c, format!("A {e:?}"));
             let _w = l.wait_timeout(ms(3)); // never polled
@@ -1416,7 +1407,7 @@ fn interrupt_event_with_joins_and_usched_signals() {
     let sig2: &'static usched::Signal = Box::leak(Box::new(usched::Signal::new()));
     let a = s
         .spawn(async move {
-            let _n = Noisy(log, "A");
+            let _n = Noisy("A", log);
             let e = l.wait().await;
             log.at(c, format!("A {e:?}"));
             sig.signal();

@@ -48,6 +48,15 @@ pub fn us(n: u64) -> Duration {
     Duration::from_micros(n)
 }
 
+/// Logs `drop <name>` when dropped: where a task's destructors run, and in what order.
+pub struct Noisy(pub &'static str, pub &'static Log);
+
+impl Drop for Noisy {
+    fn drop(&mut self) {
+        self.1.push(format!("drop {}", self.0));
+    }
+}
+
 /// A leaked cell, for state shared by tasks and the test.
 pub fn cell<T: 'static>(v: T) -> &'static Cell<T> {
     Box::leak(Box::new(Cell::new(v)))

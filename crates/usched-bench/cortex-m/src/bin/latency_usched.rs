@@ -21,7 +21,8 @@ fn SysTick() {
 }
 
 // SAFETY: cortex-m-rt requires `DefaultHandler` to be declared unsafe; it is only called by the
-// hardware as the handler of otherwise unhandled interrupts, and its body does nothing unsafe.
+// hardware as the handler of otherwise unhandled interrupts, and its body only
+// calls safe functions.
 #[exception]
 unsafe fn DefaultHandler(irqn: i16) {
     if irqn == IRQ_A.0 as i16 {
